@@ -1,0 +1,64 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import pg from "pg";
+import { PrismaClient } from "../generated/prisma/client.ts";
+import { pgliteDriver, postgresDriver, type SqlDriver } from "./driver.ts";
+import { migrate, type MigrateResult } from "./migrate.ts";
+
+export { Prisma } from "../generated/prisma/client.ts";
+export type { PrismaClient } from "../generated/prisma/client.ts";
+
+/** A Prisma transaction client: what every domain function that must join a transaction takes. */
+export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+
+export interface Database {
+  readonly kind: "pglite" | "postgres";
+  readonly prisma: PrismaClient;
+  readonly driver: SqlDriver;
+  migrate(): Promise<MigrateResult>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A postgres:// URL. Without it, embedded PGlite is used. */
+  url?: string;
+  /** PGlite's data directory; "memory://" keeps it in memory (tests). */
+  dataDir?: string;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
+  if (options.url) {
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    const driver = postgresDriver(pool);
+    return {
+      kind: "postgres",
+      prisma,
+      driver,
+      migrate: () => migrate(driver),
+      async close() {
+        await prisma.$disconnect();
+        await pool.end().catch(() => undefined);
+      },
+    };
+  }
+  const dataDir = options.dataDir ?? "./data/pglite";
+  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  const lite = await PGlite.create(dataDir);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
+  const driver = pgliteDriver(lite);
+  return {
+    kind: "pglite",
+    prisma,
+    driver,
+    migrate: () => migrate(driver),
+    async close() {
+      await prisma.$disconnect();
+      await lite.close();
+    },
+  };
+}
