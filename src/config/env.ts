@@ -1,0 +1,144 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable the bot reads, parsed in one place. Secrets are listed in
+ * SECRET_VARIABLES so the logger can redact them. `.env.example` documents each one.
+ */
+const csv = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
+
+const usd = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => /^\d+(\.\d{1,6})?$/.test(v), "a plain USD amount such as 5 or 0.5, at most 6 decimals")
+    .transform((v) => {
+      const [whole, fraction = ""] = v.split(".");
+      return BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, "0"));
+    });
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ["true", "1", "yes"].includes(v)));
+
+const url = z.string().url();
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "a postgres:// URL")
+      .optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    PGLITE_DIR: z.string().default("./data/pglite"),
+
+    PAYMENT_METHODS_FILE: z.string().default("./config/payment-methods.demo.json"),
+    ONBOARDING_MODE: z.enum(["self-serve", "linked"]).default("self-serve"),
+    TRIAL_STAGE1_USD: usd("1"),
+    TRIAL_STAGE2_USD: usd("1"),
+    LOW_BALANCE_DEFAULT_USD: usd("5"),
+    ORDER_TTL_MINUTES: z.coerce.number().int().min(5).max(10080).default(60),
+    SCREENSHOT_MAX_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
+    FILE_STORE_DIR: z.string().default("./data/files"),
+    SPENDING_ORDER: z
+      .string()
+      .default("trial,promo,bonus,principal")
+      .transform((v) => v.split(",").map((s) => s.trim()))
+      .pipe(z.array(z.enum(["trial", "promo", "bonus", "principal"])).min(1)),
+    DEFAULT_LOCALE: z.enum(["en", "zh-CN"]).default("en"),
+
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    API_KEYS: csv,
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, "a redis:// URL").optional(),
+    OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+
+    SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, "a bot token starting with xoxb-").optional(),
+    SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+    SLACK_APP_TOKEN: z.string().regex(/^xapp-/, "an app-level token starting with xapp-").optional(),
+    SLACK_SUPPORT_CHANNEL: z.string().optional(),
+    SLACK_SUPPORT_USERS: csv,
+    SLACK_SUPPORT_USERGROUP: z.string().optional(),
+    SLACK_API_URL: url.optional(),
+    SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, "a slash command such as /credits").default("/credits"),
+
+    DISCORD_TOKEN: z.string().min(10).optional(),
+    DISCORD_APPLICATION_ID: z.string().regex(/^\d{5,25}$/, "a numeric snowflake").optional(),
+    DISCORD_SUPPORT_CHANNEL: z.string().regex(/^\d{5,25}$/, "a numeric channel id").optional(),
+    DISCORD_SUPPORT_ROLES: csv,
+    DISCORD_GUILD_ID: z.string().regex(/^\d{5,25}$/, "a numeric guild id").optional(),
+    DISCORD_API_URL: url.optional(),
+    DISCORD_COMMAND: z.string().regex(/^[a-z0-9_-]{1,32}$/, "a command name such as credits").default("credits"),
+
+    CONSOLE_USER: z.string().default("console-customer"),
+    CONSOLE_SUPPORT_USER: z.string().default("console-support"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+      ctx.addIssue({ code: "custom", path: ["SLACK_SIGNING_SECRET"], message: "required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)" });
+    }
+    if (env.SLACK_BOT_TOKEN && !env.SLACK_SUPPORT_CHANNEL) {
+      ctx.addIssue({ code: "custom", path: ["SLACK_SUPPORT_CHANNEL"], message: "required with SLACK_BOT_TOKEN" });
+    }
+    if (env.SLACK_BOT_TOKEN && env.SLACK_SUPPORT_USERS.length === 0 && !env.SLACK_SUPPORT_USERGROUP) {
+      ctx.addIssue({ code: "custom", path: ["SLACK_SUPPORT_USERS"], message: "name support members (or SLACK_SUPPORT_USERGROUP)" });
+    }
+    if (env.DISCORD_TOKEN) {
+      for (const name of ["DISCORD_APPLICATION_ID", "DISCORD_SUPPORT_CHANNEL"] as const) {
+        if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required with DISCORD_TOKEN" });
+      }
+      if (env.DISCORD_SUPPORT_ROLES.length === 0) {
+        ctx.addIssue({ code: "custom", path: ["DISCORD_SUPPORT_ROLES"], message: "name at least one support role id" });
+      }
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export const SECRET_VARIABLES = [
+  "DATABASE_URL",
+  "API_KEYS",
+  "REDIS_URL",
+  "SLACK_BOT_TOKEN",
+  "SLACK_SIGNING_SECRET",
+  "SLACK_APP_TOKEN",
+  "DISCORD_TOKEN",
+] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment; every bad or missing variable is reported at once. Values are never echoed. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"}: ${issue.message}`);
+  throw new ConfigError(problems);
+}
+
+/** The secret values in force, for log redaction. */
+export function secretValues(source: NodeJS.ProcessEnv = process.env): string[] {
+  const values: string[] = [];
+  for (const name of SECRET_VARIABLES) {
+    const raw = source[name];
+    if (!raw) continue;
+    if (name === "API_KEYS") values.push(...raw.split(",").map((s) => s.trim()).filter((s) => s.length >= 4));
+    else values.push(raw);
+    if (name === "DATABASE_URL" || name === "REDIS_URL") {
+      const password = /\/\/[^:/]+:([^@]+)@/.exec(raw)?.[1];
+      if (password) values.push(password);
+    }
+  }
+  return values;
+}

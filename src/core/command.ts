@@ -1,0 +1,52 @@
+import type { z } from "zod";
+import type { Locale, Translator } from "../i18n.ts";
+import type { Reply } from "../reply.ts";
+import type { Services } from "../services.ts";
+
+export type Platform = "slack" | "discord" | "console";
+
+/** Who is asking, as the adapter established it from a verified platform request. */
+export interface Caller {
+  platform: Platform;
+  /** Slack team id, Discord guild id ("dm" outside a guild), "local" for the console. */
+  workspaceId: string;
+  userId: string;
+  displayName?: string;
+  locale: Locale;
+  /** Decided by the adapter from its platform's support configuration, on every request. */
+  isSupport: boolean;
+}
+
+export interface CommandContext {
+  services: Services;
+  caller: Caller;
+  locale: Locale;
+  t: Translator;
+}
+
+/** How an option is declared to a platform (Discord option types, console positional order). */
+export interface OptionSpec {
+  name: string;
+  kind: "string" | "number" | "attachment";
+  required: boolean;
+  /** Key in locales/ of the option's description. */
+  descriptionKey: string;
+  /** Fixed choices, when the platform can offer them. */
+  choices?: (services: Services, locale: Locale) => { value: string; label: string }[];
+}
+
+export interface CommandDefinition<S extends z.ZodType = z.ZodType> {
+  name: string;
+  audience: "customer" | "support";
+  /** Key in locales/ of the one-line description (each locale has its own text). */
+  descriptionKey: string;
+  /** In the order a text surface takes them positionally: `/credits topup trc20 10`. */
+  options: OptionSpec[];
+  input: S;
+  handle(input: z.output<S>, ctx: CommandContext): Promise<Reply>;
+}
+
+/** Keeps each command's input type tied to its handler. */
+export function defineCommand<S extends z.ZodType>(definition: CommandDefinition<S>): CommandDefinition<S> {
+  return definition;
+}

@@ -1,0 +1,197 @@
+import type { Platform } from "../core/command.ts";
+import type { PrismaClient, Tx } from "../db/index.ts";
+import type { Logger } from "../log.ts";
+import type { Reply } from "../reply.ts";
+
+/**
+ * Everything that leaves the process goes through the outbox, written in the same transaction
+ * as the change that caused it. Workers claim due rows with FOR UPDATE SKIP LOCKED and a lease,
+ * so any number of them share the table and no row is sent by two at once.
+ */
+export type Recipient =
+  /** A direct message to a chat user. */
+  | { type: "user"; workspaceId: string; userId: string }
+  /** A new message in the platform's support channel. */
+  | { type: "support_channel" }
+  /** The support card of an order, edited in place. */
+  | { type: "card"; orderId: string };
+
+export type OutboxKind = "dm" | "support_card" | "card_update" | "support_note";
+
+export interface OutboxInput {
+  /** One event, one key: enqueuing the same key again is a no-op. */
+  dedupeKey: string;
+  platform: Platform;
+  kind: OutboxKind;
+  recipient: Recipient;
+  payload: Reply;
+  /** The order a support card belongs to (so its message id can be recorded). */
+  orderId?: string;
+}
+
+export interface OutboxMessageView {
+  id: bigint;
+  dedupeKey: string;
+  platform: Platform;
+  kind: OutboxKind;
+  recipient: Recipient;
+  payload: Reply & { orderId?: string };
+  attempts: number;
+}
+
+export type DeliveryOutcome =
+  | { status: "sent"; posted?: { channelId: string; messageId: string } }
+  | { status: "retry"; afterMs?: number; error: string }
+  | { status: "failed"; error: string; fallback?: OutboxInput };
+
+export interface Deliverer {
+  deliver(message: OutboxMessageView): Promise<DeliveryOutcome>;
+}
+
+export type Deliverers = Partial<Record<Platform, Deliverer>>;
+
+export async function enqueue(tx: Tx, input: OutboxInput): Promise<void> {
+  const payload = input.orderId ? { ...input.payload, orderId: input.orderId } : input.payload;
+  await tx.outboxMessage.createMany({
+    data: [
+      {
+        dedupeKey: input.dedupeKey,
+        platform: input.platform,
+        kind: input.kind,
+        recipient: input.recipient as object,
+        payload: payload as object,
+      },
+    ],
+    skipDuplicates: true,
+  });
+}
+
+export const MAX_ATTEMPTS = 12;
+const LEASE_SECONDS = 60;
+
+/** Exponential backoff with a cap: 1 s, 2 s, 4 s … 5 min. */
+export function backoffMs(attempts: number): number {
+  return Math.min(300_000, 1000 * 2 ** Math.max(0, attempts - 1));
+}
+
+interface ClaimedRow {
+  id: bigint;
+  dedupeKey: string;
+  platform: string;
+  kind: string;
+  recipient: unknown;
+  payload: unknown;
+  attempts: number;
+}
+
+export async function claimDue(prisma: PrismaClient, limit: number, platforms: Platform[]): Promise<OutboxMessageView[]> {
+  if (platforms.length === 0) return [];
+  const rows = await prisma.$queryRaw<ClaimedRow[]>`
+    UPDATE "outbox_messages" SET "lockedUntil" = now() + make_interval(secs => ${LEASE_SECONDS}), "attempts" = "attempts" + 1
+    WHERE "id" IN (
+      SELECT "id" FROM "outbox_messages"
+      WHERE "status" = 'pending' AND "nextAttemptAt" <= now()
+        AND ("lockedUntil" IS NULL OR "lockedUntil" < now())
+        AND "platform" = ANY(${platforms}::text[])
+      ORDER BY "id"
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    )
+    RETURNING "id", "dedupeKey", "platform", "kind", "recipient", "payload", "attempts"`;
+  return rows
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
+    .map((r) => ({
+      id: BigInt(r.id),
+      dedupeKey: r.dedupeKey,
+      platform: r.platform as Platform,
+      kind: r.kind as OutboxKind,
+      recipient: (typeof r.recipient === "string" ? JSON.parse(r.recipient) : r.recipient) as Recipient,
+      payload: (typeof r.payload === "string" ? JSON.parse(r.payload) : r.payload) as Reply,
+      attempts: r.attempts,
+    }));
+}
+
+export async function settle(prisma: PrismaClient, message: OutboxMessageView, outcome: DeliveryOutcome): Promise<void> {
+  if (outcome.status === "sent") {
+    await prisma.$transaction(async (tx) => {
+      await tx.outboxMessage.update({
+        where: { id: message.id },
+        data: { status: "sent", sentAt: new Date(), lockedUntil: null, lastError: null },
+      });
+      const orderId = message.payload.orderId;
+      if (message.kind === "support_card" && outcome.posted && orderId) {
+        await tx.supportCard.upsert({
+          where: { orderId_platform: { orderId, platform: message.platform } },
+          create: { orderId, platform: message.platform, ...outcome.posted },
+          update: outcome.posted,
+        });
+      }
+    });
+    return;
+  }
+  if (outcome.status === "retry" && message.attempts < MAX_ATTEMPTS) {
+    const wait = Math.max(outcome.afterMs ?? 0, backoffMs(message.attempts));
+    await prisma.outboxMessage.update({
+      where: { id: message.id },
+      data: { nextAttemptAt: new Date(Date.now() + wait), lockedUntil: null, lastError: outcome.error.slice(0, 500) },
+    });
+    return;
+  }
+  await prisma.$transaction(async (tx) => {
+    await tx.outboxMessage.update({
+      where: { id: message.id },
+      data: { status: "dead", lockedUntil: null, lastError: outcome.error.slice(0, 500) },
+    });
+    if (outcome.status === "failed" && outcome.fallback) await enqueue(tx, outcome.fallback);
+  });
+}
+
+export interface DrainOptions {
+  prisma: PrismaClient;
+  deliverers: Deliverers;
+  log?: Logger;
+  batchSize?: number;
+}
+
+/** Claims and delivers what is due once; returns how many messages were handled. */
+export async function deliverDue(options: DrainOptions): Promise<number> {
+  const platforms = Object.keys(options.deliverers) as Platform[];
+  const batch = await claimDue(options.prisma, options.batchSize ?? 20, platforms);
+  for (const message of batch) {
+    const deliverer = options.deliverers[message.platform]!;
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await deliverer.deliver(message);
+    } catch (err) {
+      outcome = { status: "retry", error: err instanceof Error ? err.message : String(err) };
+    }
+    if (outcome.status !== "sent") {
+      options.log?.warn({ outbox: String(message.id), kind: message.kind, outcome: outcome.status, error: outcome.error }, "outbox delivery not done");
+    }
+    await settle(options.prisma, message, outcome);
+  }
+  return batch.length;
+}
+
+/** Runs deliverDue in a loop until the signal aborts. */
+export async function runOutbox(options: DrainOptions & { pollMs: number; signal: AbortSignal }): Promise<void> {
+  while (!options.signal.aborted) {
+    let handled = 0;
+    try {
+      handled = await deliverDue(options);
+    } catch (err) {
+      options.log?.error({ err }, "outbox loop error");
+    }
+    if (handled === 0) await sleep(options.pollMs, options.signal);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,133 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+/**
+ * Payment methods are configured, not coded (PRODUCT §3). The file is JSON, validated here;
+ * config/payment-methods.demo.json is the documented example. Amounts are USD strings in the
+ * file and micro-USD bigints once parsed.
+ */
+const usdAmount = z
+  .string()
+  .regex(/^\d+(\.\d{1,6})?$/, "a USD amount as a string, such as \"10\" or \"0.5\"")
+  .transform((v) => {
+    const [whole, fraction = ""] = v.split(".");
+    return BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, "0"));
+  });
+
+export const bonusTierSchema = z.object({
+  /** The tier applies to a confirmed principal at or above this amount... */
+  min: usdAmount,
+  /** ...or, with `exclusive`, strictly above it (the "more than $1,000" row of the seeds). */
+  exclusive: z.boolean().default(false),
+  /** Basis points: 300 = 3%. */
+  bps: z.number().int().min(0).max(100_000),
+});
+
+export const bonusPolicySchema = z
+  .object({
+    /** A flat rate on every confirmed principal, in basis points (2000 = 20%). */
+    flatBps: z.number().int().min(0).max(100_000).default(0),
+    /** A tier table: the highest tier the principal reaches applies (in addition to flatBps). */
+    tiers: z.array(bonusTierSchema).default([]),
+  })
+  .default({ flatBps: 0, tiers: [] });
+
+const hexAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "a 0x-prefixed 20-byte hex address");
+const tronAddress = z.string().regex(/^T[1-9A-HJ-NP-Za-km-z]{33}$/, "a base58 TRON address starting with T");
+
+const common = {
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "lowercase letters, digits, - and _"),
+  label: z.record(z.string(), z.string()).refine((m) => "en" in m, "needs an \"en\" label"),
+  bonus: bonusPolicySchema,
+  minimum: usdAmount,
+  maximum: usdAmount.optional(),
+};
+
+export const usdtNetworkSchema = z
+  .object({
+    ...common,
+    kind: z.literal("usdt"),
+    family: z.enum(["evm", "tron"]),
+    chainId: z.number().int().positive(),
+    tokenContract: z.string(),
+    decimals: z.number().int().min(0).max(36),
+    depositAddress: z.string(),
+    confirmations: z.number().int().min(0).max(10_000),
+    explorerTxUrl: z.string().includes("{hash}", { message: "must contain {hash}" }),
+    rpcUrls: z.array(z.string().url()).default([]),
+    pollIntervalMs: z.number().int().min(100).max(3_600_000).default(15_000),
+    autoConfirm: z.boolean().default(false),
+    autoConfirmCap: usdAmount.optional(),
+    blockTimeSkewSeconds: z.number().int().min(0).max(3600).default(120),
+    rpcConcurrency: z.number().int().min(1).max(64).default(2),
+    rpcMinSpacingMs: z.number().int().min(0).max(60_000).default(50),
+    rpcTimeoutMs: z.number().int().min(100).max(120_000).default(8_000),
+  })
+  .superRefine((n, ctx) => {
+    const address = n.family === "tron" ? tronAddress.or(hexAddress) : hexAddress;
+    for (const field of ["tokenContract", "depositAddress"] as const) {
+      const check = address.safeParse(n[field]);
+      if (!check.success) ctx.addIssue({ code: "custom", path: [field], message: check.error.issues[0].message });
+    }
+    if (n.autoConfirm && n.rpcUrls.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["autoConfirm"], message: "auto-confirm needs at least one RPC URL" });
+    }
+    if (n.autoConfirm && n.autoConfirmCap === undefined) {
+      ctx.addIssue({ code: "custom", path: ["autoConfirmCap"], message: "auto-confirm needs a cap" });
+    }
+  });
+
+export const manualMethodSchema = z.object({
+  ...common,
+  kind: z.literal("manual"),
+  currency: z.string().min(1),
+  instructions: z.record(z.string(), z.string()).refine((m) => "en" in m, "needs \"en\" instructions"),
+});
+
+export const methodsFileSchema = z.object({
+  /** A demo file's addresses are not real: the bot refuses to run on it outside the console. */
+  demo: z.boolean().default(false),
+  methods: z
+    .array(z.discriminatedUnion("kind", [usdtNetworkSchema, manualMethodSchema]))
+    .min(1)
+    .refine((list) => new Set(list.map((m) => m.id)).size === list.length, "method ids must be unique"),
+});
+
+export type BonusPolicy = z.output<typeof bonusPolicySchema>;
+export type UsdtNetwork = z.output<typeof usdtNetworkSchema>;
+export type ManualMethod = z.output<typeof manualMethodSchema>;
+export type PaymentMethod = UsdtNetwork | ManualMethod;
+export type MethodsConfig = z.output<typeof methodsFileSchema>;
+
+export class MethodsConfigError extends Error {
+  constructor(file: string, problems: string[]) {
+    super(`Payment methods file ${file} is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "MethodsConfigError";
+  }
+}
+
+export function parseMethods(raw: unknown, file = "(inline)"): MethodsConfig {
+  const result = methodsFileSchema.safeParse(raw);
+  if (!result.success) {
+    throw new MethodsConfigError(file, result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  }
+  return result.data;
+}
+
+export function loadMethods(file: string): MethodsConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new MethodsConfigError(file, [err instanceof Error ? err.message : String(err)]);
+  }
+  return parseMethods(raw, file);
+}
+
+export function findMethod(config: MethodsConfig, id: string): PaymentMethod | undefined {
+  return config.methods.find((m) => m.id === id);
+}
+
+export function isUsdt(method: PaymentMethod): method is UsdtNetwork {
+  return method.kind === "usdt";
+}
