@@ -83,6 +83,8 @@ CREATE TABLE "topup_orders" (
     "bonusRule" JSONB NOT NULL,
     "expiresAt" TIMESTAMPTZ(3) NOT NULL,
     "surface" TEXT NOT NULL,
+    "customerWorkspace" TEXT NOT NULL,
+    "customerUserId" TEXT NOT NULL,
     "locale" TEXT NOT NULL DEFAULT 'en',
     "txHash" TEXT,
     "screenshotSha256" TEXT,
