@@ -19,6 +19,8 @@ export interface Caller {
 
 export interface CommandContext {
   services: Services;
+  /** Every command, for the ones that list the others (help). */
+  commands: readonly CommandDefinition[];
   caller: Caller;
   locale: Locale;
   t: Translator;

@@ -38,7 +38,7 @@ export async function dispatch(
   const parsed = definition.input.safeParse(args);
   if (!parsed.success) return errorReply(t, zodToFormErrors(parsed.error));
 
-  const ctx: CommandContext = { services, caller, locale: caller.locale, t };
+  const ctx: CommandContext = { services, commands: registry.commands, caller, locale: caller.locale, t };
   try {
     return await definition.handle(parsed.data, ctx);
   } catch (err) {

@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { accountSummary } from "../src/accounts/accountSummary.ts";
+import { findAccountByQuery } from "../src/accounts/findAccountByQuery.ts";
+import { defineCommand } from "../src/core/command.ts";
+import { formatTime } from "../src/core/format.ts";
+import { requireSupport } from "../src/core/guards.ts";
+import { requiredText } from "../src/core/inputs.ts";
+import { formatUsd } from "../src/ledger/money.ts";
+import { statusKey, type OrderStatus } from "../src/topups/orderStatus.ts";
+
+/** Support looks up an account by its id or by a chat user: balance, orders, entries. */
+export default defineCommand({
+  name: "account",
+  audience: "support",
+  descriptionKey: "commands.account.description",
+  options: [{ name: "query", kind: "string", required: true, descriptionKey: "commands.account.options.query" }],
+  input: z.object({ query: requiredText(120) }),
+  async handle(input, ctx) {
+    const { t } = ctx;
+    await requireSupport(ctx, "account.lookup", { query: input.query });
+    const accountId = await findAccountByQuery(ctx.services, ctx.caller, input.query);
+    const summary = await accountSummary(ctx.services.prisma, accountId, 10);
+    const identities = await ctx.services.prisma.chatIdentity.findMany({ where: { accountId } });
+    const orders = await ctx.services.prisma.topupOrder.findMany({ where: { accountId }, orderBy: { createdAt: "desc" }, take: 5 });
+    const text = [
+      t("support.account.identities", { list: identities.map((i) => `${i.platform}:${i.userId}`).join(", ") || "—" }),
+      t("support.account.orders"),
+      ...orders.map((o) => `• ${o.orderNo} ${formatUsd(o.requestedAmount)} ${t(statusKey(o.status as OrderStatus))} (${formatTime(o.createdAt)})`),
+      t("support.account.entries"),
+      ...summary.recentEntries.map((e) => `• ${formatTime(e.createdAt)} ${e.type}/${e.bucket} ${formatUsd(e.amount)} → ${formatUsd(e.balanceAfter)}`),
+    ].join("\n");
+    return {
+      blocks: [
+        { type: "header", text: t("support.account.title", { id: accountId }) },
+        {
+          type: "fields",
+          fields: [
+            { label: t("balance.current"), value: formatUsd(summary.balance) },
+            { label: t("balance.principal"), value: formatUsd(summary.buckets.principal) },
+            { label: t("balance.bonus"), value: formatUsd(summary.buckets.bonus) },
+            { label: t("balance.trial"), value: formatUsd(summary.buckets.trial) },
+            { label: t("balance.promo"), value: formatUsd(summary.buckets.promo) },
+            { label: t("balance.used"), value: formatUsd(summary.used) },
+          ],
+        },
+        { type: "text", text },
+      ],
+      private: true,
+      summary: t("support.account.title", { id: accountId }),
+    };
+  },
+});

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { accountSummary } from "../src/accounts/accountSummary.ts";
+import { resolveAccount } from "../src/accounts/resolveAccount.ts";
+import { defineCommand } from "../src/core/command.ts";
+import { formatTime } from "../src/core/format.ts";
+import { formatUsd } from "../src/ledger/money.ts";
+import type { Block } from "../src/reply.ts";
+
+export default defineCommand({
+  name: "balance",
+  audience: "customer",
+  descriptionKey: "commands.balance.description",
+  options: [],
+  input: z.object({}),
+  async handle(_input, ctx) {
+    const { t } = ctx;
+    const account = await resolveAccount(ctx.services, ctx.caller);
+    const summary = await accountSummary(ctx.services.prisma, account.id);
+    const blocks: Block[] = [
+      { type: "header", text: t("balance.title") },
+      {
+        type: "fields",
+        fields: [
+          { label: t("balance.current"), value: formatUsd(summary.balance) },
+          { label: t("balance.principal"), value: formatUsd(summary.buckets.principal) },
+          { label: t("balance.bonus"), value: formatUsd(summary.buckets.bonus) },
+          { label: t("balance.trial"), value: formatUsd(summary.buckets.trial) },
+          { label: t("balance.promo"), value: formatUsd(summary.buckets.promo) },
+          { label: t("balance.used"), value: formatUsd(summary.used) },
+          { label: t("balance.requests"), value: String(summary.requests) },
+          { label: t("balance.account_id"), value: account.id },
+        ],
+      },
+    ];
+    if (summary.recentEntries.length > 0) {
+      blocks.push({
+        type: "text",
+        text: [
+          t("balance.recent"),
+          ...summary.recentEntries.map((e) =>
+            t("balance.entry_line", { time: formatTime(e.createdAt), type: t(`ledger.type.${e.type}`), amount: formatUsd(e.amount), after: formatUsd(e.balanceAfter) }),
+          ),
+        ].join("\n"),
+      });
+    }
+    blocks.push({ type: "buttons", buttons: [{ label: t("balance.topup"), style: "primary", command: "topup", args: {} }] });
+    return { blocks, private: true, summary: `${t("balance.current")}: ${formatUsd(summary.balance)}` };
+  },
+});

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { defineCommand } from "../src/core/command.ts";
+import { optionalText } from "../src/core/inputs.ts";
+import type { Block } from "../src/reply.ts";
+import type { CommandContext } from "../src/core/command.ts";
+
+/** The questions of the seeds' FAQ that the bot answers (texts in locales/…/help.json). */
+export const HELP_TOPICS = ["balance_missing", "failed_topup", "pricing", "insufficient_balance", "refunds"] as const;
+
+export default defineCommand({
+  name: "help",
+  audience: "customer",
+  descriptionKey: "commands.help.description",
+  options: [
+    {
+      name: "topic",
+      kind: "string",
+      required: false,
+      descriptionKey: "commands.help.options.topic",
+      choices: () => HELP_TOPICS.map((topic) => ({ value: topic, label: topic })),
+    },
+  ],
+  input: z.object({ topic: optionalText(40) }),
+  async handle(input, ctx) {
+    const { t } = ctx;
+    if (input.topic) {
+      const topic = HELP_TOPICS.find((name) => name === input.topic!.toLowerCase());
+      if (!topic) return { blocks: [{ type: "text", text: t("help.unknown_topic", { topics: HELP_TOPICS.join(", ") }) }], private: true, error: true };
+      const text = t(`help.faq.${topic}.answer`);
+      return { blocks: [{ type: "header", text: t(`help.faq.${topic}.question`) }, { type: "text", text }], private: true, summary: text };
+    }
+    const blocks: Block[] = [
+      { type: "header", text: t("help.title") },
+      { type: "text", text: helpCommandList(ctx) },
+      { type: "text", text: [t("help.faq_title"), ...HELP_TOPICS.map((topic) => `• \`${topic}\` — ${t(`help.faq.${topic}.question`)}`)].join("\n") },
+      { type: "context", text: t("help.contact") },
+    ];
+    return { blocks, private: true, summary: t("help.title") };
+  },
+});
+
+/** One line per command the caller may use, with its usage. */
+function helpCommandList(ctx: CommandContext): string {
+  return ctx.commands
+    .filter((c) => c.audience === "customer" || ctx.caller.isSupport)
+    .map((c) => {
+      const usage = c.options.map((o) => (o.required ? `<${o.name}>` : `[${o.name}]`)).join(" ");
+      return `• \`${c.name}${usage ? " " + usage : ""}\` — ${ctx.t(c.descriptionKey)}`;
+    })
+    .join("\n");
+}

@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { resolveAccount } from "../src/accounts/resolveAccount.ts";
+import { defineCommand } from "../src/core/command.ts";
+import { formatTime } from "../src/core/format.ts";
+import { formatUsd } from "../src/ledger/money.ts";
+import { findMethod } from "../src/topups/methods.ts";
+import { statusKey, type OrderStatus } from "../src/topups/orderStatus.ts";
+
+/** The Bills table of the seeds: order no., method, quota credited, amount paid, status, time. */
+export default defineCommand({
+  name: "history",
+  audience: "customer",
+  descriptionKey: "commands.history.description",
+  options: [],
+  input: z.object({}),
+  async handle(_input, ctx) {
+    const { t } = ctx;
+    const account = await resolveAccount(ctx.services, ctx.caller);
+    const orders = await ctx.services.prisma.topupOrder.findMany({ where: { accountId: account.id }, orderBy: { createdAt: "desc" }, take: 10 });
+    if (orders.length === 0) {
+      return { blocks: [{ type: "text", text: t("history.empty") }], private: true, summary: t("history.empty") };
+    }
+    const lines = orders.map((o) => {
+      const method = findMethod(ctx.services.methods, o.methodId);
+      const quota = o.confirmedPrincipal !== null ? formatUsd(o.confirmedPrincipal + (o.confirmedBonus ?? 0n)) : "—";
+      return t("history.line", {
+        order: o.orderNo,
+        method: method?.label[ctx.locale] ?? method?.label.en ?? o.methodId,
+        quota,
+        paid: formatUsd(o.confirmedPrincipal ?? o.requestedAmount),
+        status: t(statusKey(o.status as OrderStatus)),
+        time: formatTime(o.createdAt),
+      });
+    });
+    return {
+      blocks: [{ type: "header", text: t("history.title") }, { type: "text", text: lines.join("\n") }],
+      private: true,
+      summary: t("history.title"),
+    };
+  },
+});

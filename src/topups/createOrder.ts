@@ -1,0 +1,60 @@
+import { UserError } from "../errors.ts";
+import { formatDecimal, parseAmount } from "../ledger/money.ts";
+import type { Caller } from "../core/command.ts";
+import type { Services } from "../services.ts";
+import { snapshotBonusRule } from "./bonus.ts";
+import { findMethod } from "./methods.ts";
+import { formatOrderNo } from "./orderStatus.ts";
+
+/** How many orders a customer may have waiting for payment at once. */
+export const MAX_OPEN_ORDERS = 5;
+
+export interface CreateOrderInput {
+  accountId: string;
+  caller: Caller;
+  methodId: string;
+  /** The amount as the customer typed it. */
+  amount: string;
+}
+
+export async function createOrder(services: Services, input: CreateOrderInput) {
+  const method = findMethod(services.methods, input.methodId.trim().toLowerCase());
+  if (!method) {
+    throw new UserError("errors.unknown_method", { method: input.methodId.slice(0, 40), methods: services.methods.methods.map((m) => m.id).join(", ") }, "method");
+  }
+  const amount = parseAmount(input.amount, "amount");
+  if (amount < method.minimum) throw new UserError("errors.amount_below_minimum", { minimum: formatDecimal(method.minimum, 0) }, "amount");
+  if (method.maximum !== undefined && amount > method.maximum) {
+    throw new UserError("errors.amount_above_maximum", { maximum: formatDecimal(method.maximum, 0) }, "amount");
+  }
+
+  const now = services.now();
+  return services.prisma.$transaction(async (tx) => {
+    const account = await tx.account.findUniqueOrThrow({ where: { id: input.accountId } });
+    if (account.status !== "active") throw new UserError("errors.account_suspended");
+    const open = await tx.topupOrder.count({
+      where: { accountId: input.accountId, status: "pending", expiresAt: { gt: now } },
+    });
+    if (open >= MAX_OPEN_ORDERS) throw new UserError("errors.too_many_open_orders", { max: MAX_OPEN_ORDERS });
+    const [{ seq }] = await tx.$queryRaw<{ seq: bigint }[]>`SELECT nextval(pg_get_serial_sequence('"topup_orders"', 'seq')) AS seq`;
+    return tx.topupOrder.create({
+      data: {
+        seq: Number(seq),
+        orderNo: formatOrderNo(Number(seq)),
+        accountId: input.accountId,
+        methodId: method.id,
+        methodKind: method.kind,
+        network: method.id,
+        requestedAmount: amount,
+        bonusRule: snapshotBonusRule(method.bonus) as object,
+        expiresAt: new Date(now.getTime() + services.env.ORDER_TTL_MINUTES * 60_000),
+        surface: input.caller.platform,
+        customerWorkspace: input.caller.workspaceId,
+        customerUserId: input.caller.userId,
+        locale: input.caller.locale,
+        createdAt: now,
+      },
+    });
+  });
+}
+

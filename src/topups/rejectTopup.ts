@@ -1,0 +1,70 @@
+import { recordAudit } from "../audit/recordAudit.ts";
+import { findAccountOf } from "../accounts/resolveAccount.ts";
+import { UserError } from "../errors.ts";
+import { enqueue } from "../notify/outbox.ts";
+import type { Services } from "../services.ts";
+import { updateSupportCard } from "./cardOutbox.ts";
+import { orderMessageOutbox } from "./customerMessages.ts";
+import { deciderLabel, type Decider } from "./decider.ts";
+import { findOrder, lockOrder } from "./findOrder.ts";
+import { assertTransition, type OrderStatus } from "./orderStatus.ts";
+import { Refusal, refuse } from "./refusal.ts";
+
+export const REJECT_REASONS = ["wrong_network", "amount_mismatch", "not_found", "below_minimum", "duplicate", "other"] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export interface RejectInput {
+  orderRef: string;
+  decider: Decider;
+  reason: RejectReason;
+  note?: string;
+}
+
+/** Rejects a submitted top-up with a reason; the customer is told in their language. */
+export async function rejectTopup(services: Services, input: RejectInput) {
+  const note = input.note?.trim() || undefined;
+  if (input.reason === "other" && !note) throw new UserError("errors.reject_note_required", {}, "note");
+  const found = await findOrder(services.prisma, input.orderRef);
+  const refs = { orderId: found.id, accountId: found.accountId };
+  const { decider } = input;
+  if (decider.type === "support" && decider.platform && decider.userId) {
+    const own = await findAccountOf(services, { platform: decider.platform, workspaceId: decider.workspaceId ?? "", userId: decider.userId });
+    if (own === found.accountId) await refuse(services, decider, "topup.reject", "own_account", new UserError("errors.own_order"), refs);
+  }
+  try {
+    return await services.prisma.$transaction(async (tx) => {
+      const order = await lockOrder(tx, found.id);
+      try {
+        assertTransition(order.status as OrderStatus, "rejected", order.orderNo);
+      } catch (err) {
+        throw new Refusal(`status_${order.status}`, err as UserError);
+      }
+      const rejected = await tx.topupOrder.update({
+        where: { id: order.id },
+        data: {
+          status: "rejected",
+          rejectReason: input.reason,
+          rejectNote: note ?? null,
+          decidedAt: services.now(),
+          decidedByType: decider.type,
+          decidedById: deciderLabel(decider),
+        },
+      });
+      await recordAudit(tx, {
+        actorType: decider.type,
+        actorId: decider.userId,
+        platform: decider.platform,
+        action: "topup.reject",
+        outcome: "ok",
+        ...refs,
+        detail: { reason: input.reason, note: note ?? null },
+      });
+      await enqueue(tx, orderMessageOutbox(rejected, { kind: "rejected" }));
+      await updateSupportCard(tx, services, rejected, "rejected", deciderLabel(decider));
+      return rejected;
+    });
+  } catch (err) {
+    if (err instanceof Refusal) return refuse(services, decider, "topup.reject", err.reason, err.error, refs);
+    throw err;
+  }
+}

@@ -1,0 +1,88 @@
+import { translator, type Locale } from "../i18n.ts";
+import { formatUsd } from "../ledger/money.ts";
+import type { Block, ButtonSpec, Reply } from "../reply.ts";
+import { bonusFor, type BonusRuleSnapshot } from "./bonus.ts";
+import { explorerUrl } from "./explorer.ts";
+import type { Order } from "./findOrder.ts";
+import { findMethod, type MethodsConfig } from "./methods.ts";
+import { statusKey, type OrderStatus } from "./orderStatus.ts";
+import { renderVerdict } from "./verdictView.ts";
+
+export interface CardOptions {
+  methods: MethodsConfig;
+  locale: Locale;
+  /** Who decided, for a decided card: a display name or "automatic". */
+  decidedBy?: string;
+}
+
+/**
+ * The card support sees in the support channel: everything needed to decide, and Confirm /
+ * Reject buttons while the order waits. A decided card has no buttons and says who decided.
+ */
+export function supportCard(order: Order, options: CardOptions): Reply {
+  const t = translator(options.locale);
+  const method = findMethod(options.methods, order.methodId);
+  const rule = order.bonusRule as unknown as BonusRuleSnapshot;
+  const verdict = order.verdict as Record<string, unknown> | null;
+  const verifiedAmount = typeof verdict?.amountMicros === "string" ? BigInt(verdict.amountMicros) : null;
+  const principal = order.confirmedPrincipal ?? verifiedAmount ?? order.requestedAmount;
+  const bonus = order.confirmedBonus ?? bonusFor(principal, rule);
+  const status = order.status as OrderStatus;
+
+  const blocks: Block[] = [
+    { type: "header", text: t("topups.card.title", { order: order.orderNo }) },
+    {
+      type: "fields",
+      fields: [
+        { label: t("topups.card.account"), value: order.accountId },
+        { label: t("topups.card.method"), value: method?.label[options.locale] ?? method?.label.en ?? order.methodId },
+        { label: t("topups.card.requested"), value: formatUsd(order.requestedAmount) },
+        { label: t("topups.card.verified"), value: verifiedAmount === null ? t("topups.card.not_verified") : formatUsd(verifiedAmount) },
+        { label: t("topups.card.bonus"), value: formatUsd(bonus) },
+        { label: t("topups.card.status"), value: t(statusKey(status)) },
+      ],
+    },
+  ];
+  if (order.txHash) {
+    const url = explorerUrl(method, order.txHash);
+    blocks.push({ type: "fields", fields: [{ label: t("topups.card.tx_hash"), value: order.txHash }] });
+    if (url) blocks.push({ type: "link", label: t("topups.card.explorer"), url });
+  }
+  if (verdict) blocks.push(...renderVerdict(verdict, t));
+  else if (method?.kind === "usdt" && method.rpcUrls.length === 0) blocks.push({ type: "context", text: t("topups.card.manual_review") });
+  if (order.reviewNote) blocks.push({ type: "context", text: `⚠️ ${order.reviewNote}` });
+  if (order.screenshotSha256 && order.screenshotMime) {
+    blocks.push({ type: "image", sha256: order.screenshotSha256, mime: order.screenshotMime, alt: t("topups.card.screenshot") });
+  }
+
+  if (status === "submitted") {
+    const buttons: ButtonSpec[] = [
+      {
+        label: t("topups.card.confirm"),
+        style: "primary",
+        command: "confirm",
+        args: { order: order.orderNo },
+        confirm: {
+          title: t("topups.card.confirm_title"),
+          text: t("topups.card.confirm_text", { order: order.orderNo, principal: formatUsd(principal), bonus: formatUsd(bonus) }),
+          confirm: t("topups.card.confirm"),
+          deny: t("common.back"),
+        },
+      },
+      { label: t("topups.card.reject"), style: "danger", command: "reject", args: { order: order.orderNo } },
+    ];
+    if (method?.kind === "usdt" && method.rpcUrls.length > 0) {
+      buttons.push({ label: t("topups.card.recheck"), style: "default", command: "recheck", args: { order: order.orderNo } });
+    }
+    blocks.push({ type: "buttons", buttons });
+  } else {
+    const outcome =
+      status === "confirmed"
+        ? t("topups.card.outcome_confirmed", { by: options.decidedBy ?? order.decidedById ?? "?", principal: formatUsd(order.confirmedPrincipal ?? 0n), bonus: formatUsd(order.confirmedBonus ?? 0n) })
+        : status === "rejected"
+          ? t("topups.card.outcome_rejected", { by: options.decidedBy ?? order.decidedById ?? "?", reason: t(`topups.reject_reason.${order.rejectReason ?? "other"}`), note: order.rejectNote ?? "" })
+          : t(statusKey(status));
+    blocks.push({ type: "divider" }, { type: "text", text: outcome });
+  }
+  return { blocks, summary: t("topups.card.summary", { order: order.orderNo, amount: formatUsd(order.requestedAmount), status: t(statusKey(status)) }) };
+}
