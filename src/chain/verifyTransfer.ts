@@ -1,0 +1,299 @@
+import { id, isError, type Log, type TransactionReceipt } from "ethers";
+import { tokenUnitsToMicros } from "../ledger/money.ts";
+import type { UsdtNetwork } from "../topups/methods.ts";
+import { chainClientFor, discardChainClient, WrongChainError, type ChainClient } from "./rpc.ts";
+import { toEvmAddress } from "./tron.ts";
+import { normalizeTxHash } from "./txHash.ts";
+
+/** keccak256("Transfer(address,address,uint256)"): the ERC-20 (and TRC-20) Transfer event. */
+export const TRANSFER_TOPIC = id("Transfer(address,address,uint256)");
+
+export type AmountVerdict = "under_minimum" | "less_than_requested" | "exact" | "more_than_requested";
+
+export interface TransferLog {
+  logIndex: number;
+  /** The contract that emitted the log (lowercase 0x). */
+  token: string;
+  from: string;
+  to: string;
+  /** Raw token units, as a decimal string. */
+  amountRaw: string;
+}
+
+export interface RpcFailure {
+  kind: "rpc_error" | "timeout" | "wrong_chain";
+  /** Safe to show and store: hosts only, never a URL (URLs can carry API keys). */
+  message: string;
+  expectedChainId?: number;
+  actualChainId?: number | null;
+}
+
+/**
+ * What the chain says about one submitted transaction, each check on its own so that support sees
+ * exactly which one failed. Stored as JSON on the order: bigints are decimal strings, times ISO.
+ */
+export interface TransferVerdict {
+  version: 1;
+  network: string;
+  chainId: number;
+  txHash: string;
+  checkedAt: string;
+  /** Set when the RPC failed, timed out or is on the wrong chain: then nothing below is known. */
+  error: RpcFailure | null;
+
+  receiptFound: boolean;
+  /** Receipt status 1; null without a receipt. */
+  succeeded: boolean | null;
+  blockNumber: number | null;
+  blockHash: string | null;
+
+  tokenContract: string;
+  depositAddress: string;
+  /** Some Transfer log of this transaction was emitted by the configured token contract. */
+  tokenMatched: boolean;
+  /** Some Transfer log of the configured token went to the deposit address. */
+  recipientMatched: boolean;
+  /** The Transfer logs of the configured token to the deposit address: what would be credited. */
+  transferLogs: TransferLog[];
+  matchedLogIndexes: number[];
+  /** Transfer logs of this transaction that did not match (another token, another recipient): at most 10. */
+  otherTransfers: TransferLog[];
+
+  decimals: number;
+  /** Sum of the matching logs in raw token units. */
+  amountRaw: string;
+  /** The same sum in micro-USD (1 token = 1 USD, rounded down to the micro). */
+  amount: string;
+  requestedAmount: string;
+  minimum: string;
+  /** Null when no log matched: there is no amount to judge. */
+  amountVerdict: AmountVerdict | null;
+
+  confirmations: number | null;
+  requiredConfirmations: number;
+  confirmationsOk: boolean;
+
+  blockTime: string | null;
+  /** The order's creation time less the configured skew: the block may not be older than this. */
+  notBefore: string;
+  blockTimeOk: boolean | null;
+
+  /** Every check passed, the amount is exactly what was asked, and confirmations are enough. */
+  allPassed: boolean;
+}
+
+export interface VerifyTransferInput {
+  network: UsdtNetwork;
+  txHash: string;
+  /** micro-USD */
+  requestedAmount: bigint;
+  createdAt: Date;
+  /** micro-USD; the network's minimum when omitted. */
+  minimum?: bigint;
+}
+
+export interface VerifyTransferOptions {
+  now?: () => Date;
+  /** The network's shared client by default. */
+  client?: ChainClient;
+}
+
+function topicAddress(topic: string): string {
+  return ("0x" + topic.slice(-40)).toLowerCase();
+}
+
+/** Decodes a log as an ERC-20 Transfer, or null when it is not one (wrong topic or shape). */
+export function decodeTransferLog(log: Pick<Log, "topics" | "data" | "address" | "index">): TransferLog | null {
+  if (log.topics.length !== 3 || log.topics[0].toLowerCase() !== TRANSFER_TOPIC) return null;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(log.data)) return null;
+  return {
+    logIndex: log.index,
+    token: log.address.toLowerCase(),
+    from: topicAddress(log.topics[1]),
+    to: topicAddress(log.topics[2]),
+    amountRaw: BigInt(log.data).toString(),
+  };
+}
+
+export function judgeAmount(amount: bigint, requested: bigint, minimum: bigint): AmountVerdict {
+  if (amount < minimum) return "under_minimum";
+  if (amount < requested) return "less_than_requested";
+  if (amount === requested) return "exact";
+  return "more_than_requested";
+}
+
+/** A message about an RPC failure that names no URL (an API key may be part of one). */
+export function describeRpcFailure(err: unknown): RpcFailure {
+  if (err instanceof WrongChainError) {
+    return { kind: "wrong_chain", message: err.message, expectedChainId: err.expected, actualChainId: err.actual };
+  }
+  if (isError(err, "TIMEOUT")) return { kind: "timeout", message: scrubUrls(err.shortMessage) };
+  const text = isError(err, "UNKNOWN_ERROR") || isError(err, "SERVER_ERROR") || isError(err, "NETWORK_ERROR")
+    ? err.shortMessage
+    : err instanceof Error
+      ? err.message
+      : String(err);
+  return { kind: "rpc_error", message: scrubUrls(text).slice(0, 300) };
+}
+
+function scrubUrls(text: string): string {
+  return text.replace(/\b(https?|wss?):\/\/[^\s"')]+/gi, (url) => {
+    try {
+      return new URL(url).host;
+    } catch {
+      return "[url]";
+    }
+  });
+}
+
+function baseVerdict(input: VerifyTransferInput, txHash: string, now: Date): TransferVerdict {
+  const { network } = input;
+  const minimum = input.minimum ?? network.minimum;
+  return {
+    version: 1,
+    network: network.id,
+    chainId: network.chainId,
+    txHash,
+    checkedAt: now.toISOString(),
+    error: null,
+    receiptFound: false,
+    succeeded: null,
+    blockNumber: null,
+    blockHash: null,
+    tokenContract: toEvmAddress(network.tokenContract),
+    depositAddress: toEvmAddress(network.depositAddress),
+    tokenMatched: false,
+    recipientMatched: false,
+    transferLogs: [],
+    matchedLogIndexes: [],
+    otherTransfers: [],
+    decimals: network.decimals,
+    amountRaw: "0",
+    amount: "0",
+    requestedAmount: input.requestedAmount.toString(),
+    minimum: minimum.toString(),
+    amountVerdict: null,
+    confirmations: null,
+    requiredConfirmations: network.confirmations,
+    confirmationsOk: false,
+    blockTime: null,
+    notBefore: new Date(input.createdAt.getTime() - network.blockTimeSkewSeconds * 1000).toISOString(),
+    blockTimeOk: null,
+    allPassed: false,
+  };
+}
+
+/** Fills the log, amount and status checks from a receipt (pure: no RPC). */
+export function applyReceipt(verdict: TransferVerdict, receipt: Pick<TransactionReceipt, "status" | "blockNumber" | "blockHash" | "logs">): void {
+  verdict.receiptFound = true;
+  verdict.succeeded = receipt.status === 1;
+  verdict.blockNumber = receipt.blockNumber;
+  verdict.blockHash = receipt.blockHash.toLowerCase();
+  let sum = 0n;
+  for (const log of receipt.logs) {
+    const transfer = decodeTransferLog(log);
+    if (!transfer) continue;
+    const fromToken = transfer.token === verdict.tokenContract;
+    const toDeposit = transfer.to === verdict.depositAddress;
+    if (fromToken) verdict.tokenMatched = true;
+    if (fromToken && toDeposit) {
+      verdict.recipientMatched = true;
+      verdict.transferLogs.push(transfer);
+      verdict.matchedLogIndexes.push(transfer.logIndex);
+      sum += BigInt(transfer.amountRaw);
+    } else if (verdict.otherTransfers.length < 10) {
+      verdict.otherTransfers.push(transfer);
+    }
+  }
+  verdict.amountRaw = sum.toString();
+  const micros = tokenUnitsToMicros(sum, verdict.decimals);
+  verdict.amount = micros.toString();
+  if (verdict.transferLogs.length > 0) {
+    verdict.amountVerdict = judgeAmount(micros, BigInt(verdict.requestedAmount), BigInt(verdict.minimum));
+  }
+}
+
+export function finish(verdict: TransferVerdict): TransferVerdict {
+  verdict.allPassed =
+    verdict.error === null &&
+    verdict.receiptFound &&
+    verdict.succeeded === true &&
+    verdict.transferLogs.length > 0 &&
+    verdict.amountVerdict === "exact" &&
+    verdict.confirmationsOk &&
+    verdict.blockTimeOk === true;
+  return verdict;
+}
+
+/** Everything passes but the confirmations: worth re-checking after more blocks. */
+export function waitingForConfirmations(verdict: TransferVerdict): boolean {
+  return (
+    verdict.error === null &&
+    verdict.receiptFound &&
+    verdict.succeeded === true &&
+    verdict.amountVerdict === "exact" &&
+    verdict.blockTimeOk === true &&
+    !verdict.confirmationsOk
+  );
+}
+
+/**
+ * Checks a submitted transaction against the network's configuration. Three RPC calls at most:
+ * the receipt, then the receipt's block (for its time) and the chain head, side by side. An RPC
+ * failure is reported in `error` and never passes.
+ */
+export async function verifyTransfer(input: VerifyTransferInput, options: VerifyTransferOptions = {}): Promise<TransferVerdict> {
+  const now = options.now?.() ?? new Date();
+  const txHash = normalizeTxHash(input.network.family, input.txHash);
+  const verdict = baseVerdict(input, txHash, now);
+  const client = options.client ?? chainClientFor(input.network);
+  try {
+    const receipt = await client.provider.getTransactionReceipt(txHash);
+    if (!receipt) return finish(verdict);
+    applyReceipt(verdict, receipt);
+    const [block, head] = await Promise.all([client.provider.getBlock(receipt.blockHash), client.provider.getBlockNumber()]);
+    verdict.confirmations = Math.max(0, head - receipt.blockNumber + 1);
+    verdict.confirmationsOk = verdict.confirmations >= input.network.confirmations;
+    if (block) {
+      verdict.blockTime = new Date(block.timestamp * 1000).toISOString();
+      verdict.blockTimeOk = block.timestamp * 1000 >= Date.parse(verdict.notBefore);
+    } else {
+      // The receipt's block is gone between two calls: a reorg is under way.
+      verdict.blockTimeOk = false;
+    }
+  } catch (err) {
+    verdict.error = describeRpcFailure(err);
+    if (!options.client) discardChainClient(input.network);
+  }
+  return finish(verdict);
+}
+
+export type ReceiptRecheck =
+  | { status: "same"; blockHash: string }
+  | { status: "moved"; blockHash: string }
+  | { status: "vanished" }
+  | { status: "failed" }
+  | { status: "error"; error: RpcFailure };
+
+/**
+ * Right before crediting: is the transaction still in the block the verdict saw? One RPC call.
+ * A receipt that vanished, moved to another block or no longer succeeds is not credited.
+ */
+export async function recheckReceipt(
+  network: UsdtNetwork,
+  txHash: string,
+  expectedBlockHash: string,
+  options: { client?: ChainClient } = {},
+): Promise<ReceiptRecheck> {
+  const client = options.client ?? chainClientFor(network);
+  try {
+    const receipt = await client.provider.getTransactionReceipt(txHash);
+    if (!receipt) return { status: "vanished" };
+    if (receipt.status !== 1) return { status: "failed" };
+    const blockHash = receipt.blockHash.toLowerCase();
+    return blockHash === expectedBlockHash.toLowerCase() ? { status: "same", blockHash } : { status: "moved", blockHash };
+  } catch (err) {
+    if (!options.client) discardChainClient(network);
+    return { status: "error", error: describeRpcFailure(err) };
+  }
+}
