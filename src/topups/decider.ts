@@ -21,5 +21,6 @@ export function deciderOf(caller: Caller): Decider {
 
 export function deciderLabel(decider: Decider): string {
   if (decider.type === "system") return "automatic";
-  return decider.displayName ? `${decider.displayName} (${decider.userId})` : (decider.userId ?? "support");
+  if (decider.displayName && decider.displayName !== decider.userId) return `${decider.displayName} (${decider.userId})`;
+  return decider.userId ?? decider.displayName ?? "support";
 }

@@ -1,0 +1,32 @@
+import type { Block, ButtonSpec, Reply } from "../../reply.ts";
+
+/** Renders a Reply as terminal text; buttons become numbered choices starting at `firstNumber`. */
+export function renderReply(reply: Reply, firstNumber = 1): { text: string; buttons: ButtonSpec[] } {
+  const lines: string[] = [];
+  const buttons: ButtonSpec[] = [];
+  for (const block of reply.blocks) lines.push(...renderBlock(block, buttons, firstNumber));
+  return { text: lines.join("\n"), buttons };
+}
+
+function renderBlock(block: Block, buttons: ButtonSpec[], firstNumber: number): string[] {
+  switch (block.type) {
+    case "header":
+      return [`== ${block.text} ==`];
+    case "text":
+    case "context":
+      return [block.text];
+    case "fields":
+      return block.fields.map((f) => `  ${f.label}: ${f.value}`);
+    case "image":
+      return [`  [${block.alt}: ${block.mime}, sha256 ${block.sha256.slice(0, 16)}…]`];
+    case "link":
+      return [`  ${block.label}: ${block.url}`];
+    case "divider":
+      return ["  ----"];
+    case "buttons":
+      return block.buttons.map((b) => {
+        buttons.push(b);
+        return `  [${firstNumber + buttons.length - 1}] ${b.label}`;
+      });
+  }
+}
