@@ -1,0 +1,36 @@
+import { HttpError, readJson, sendJson } from "./io.ts";
+import type { RouteHandler } from "./guard.ts";
+import type { Services } from "../services.ts";
+import { ingestUsage } from "../usage/ingestUsage.ts";
+import { parseUsageBatch, UsageBatchError } from "../usage/usageRecord.ts";
+
+/** 1,000 records with 200-character ids, models and endpoints stay under this. */
+export const USAGE_BODY_LIMIT = 2 * 1024 * 1024;
+
+/**
+ * POST /api/v1/usage: {"records": [...]}. Answers 200 with what became of each record:
+ * `accepted` (debited now), `duplicates` (debited before) and `rejected` (with reasons).
+ */
+export function usageRoute(services: Services): RouteHandler {
+  return async (req, res) => {
+    const body = await readJson(req, USAGE_BODY_LIMIT);
+    let parsed;
+    try {
+      parsed = parseUsageBatch(body);
+    } catch (err) {
+      if (err instanceof UsageBatchError) throw new HttpError(err.status, "invalid_batch", err.message);
+      throw err;
+    }
+    const result = await ingestUsage(services.prisma, parsed.valid, {
+      spendingOrder: services.env.SPENDING_ORDER,
+      now: services.now,
+    });
+    const rejected = [...parsed.rejected, ...result.rejected].sort((a, b) => a.index - b.index);
+    sendJson(res, 200, {
+      accepted: result.accepted,
+      duplicates: result.duplicates,
+      rejected,
+      counts: { accepted: result.accepted.length, duplicates: result.duplicates.length, rejected: rejected.length },
+    });
+  };
+}

@@ -1,0 +1,52 @@
+import { LOCALES, translator, type Locale, type Translator } from "../i18n.ts";
+import { formatUsd } from "../ledger/money.ts";
+import type { Reply } from "../reply.ts";
+
+export interface LowBalanceFacts {
+  balance: bigint;
+  threshold: bigint;
+  /** Usage cost of the last 24 hours (positive). */
+  spent24h: bigint;
+}
+
+/** "about 3 days left" at the last day's rate, or why no estimate can be given. */
+export function timeLeftText(t: Translator, balance: bigint, spent24h: bigint): string {
+  if (balance <= 0n) return t("low_balance.time_left.none");
+  if (spent24h <= 0n) return t("low_balance.time_left.no_usage");
+  const hours = (balance * 24n) / spent24h;
+  if (hours < 1n) return t("low_balance.time_left.under_hour");
+  if (hours < 48n) return t(hours === 1n ? "low_balance.time_left.hour" : "low_balance.time_left.hours", { count: hours });
+  const days = (hours + 12n) / 24n;
+  return t("low_balance.time_left.days", { count: days });
+}
+
+export function localeOf(value: string | null | undefined): Locale {
+  return (LOCALES as readonly string[]).includes(value ?? "") ? (value as Locale) : "en";
+}
+
+/** The direct message a customer gets when a debit takes their balance below their threshold. */
+export function lowBalanceMessage(locale: Locale, facts: LowBalanceFacts): Reply {
+  const t = translator(locale);
+  const balance = formatUsd(facts.balance);
+  const threshold = formatUsd(facts.threshold);
+  const timeLeft = timeLeftText(t, facts.balance, facts.spent24h);
+  return {
+    blocks: [
+      { type: "header", text: t("low_balance.title") },
+      { type: "text", text: t("low_balance.body", { balance, threshold }) },
+      {
+        type: "fields",
+        fields: [
+          { label: t("low_balance.balance"), value: balance },
+          { label: t("low_balance.threshold"), value: threshold },
+          { label: t("low_balance.spent_24h"), value: formatUsd(facts.spent24h) },
+          { label: t("low_balance.time_left.label"), value: timeLeft },
+        ],
+      },
+      { type: "buttons", buttons: [{ label: t("low_balance.topup"), style: "primary", command: "topup", args: {} }] },
+      { type: "context", text: t("low_balance.footer") },
+    ],
+    private: true,
+    summary: t("low_balance.summary", { balance, threshold, timeLeft }),
+  };
+}
