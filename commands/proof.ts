@@ -3,6 +3,7 @@ import { resolveAccount } from "../src/accounts/resolveAccount.ts";
 import { defineCommand, type CommandContext } from "../src/core/command.ts";
 import { optionalText, uploadedFile } from "../src/core/inputs.ts";
 import { UserError } from "../src/errors.ts";
+import { formatBytes } from "../src/files/sniffImage.ts";
 import type { Reply } from "../src/reply.ts";
 import { findMethod } from "../src/topups/methods.ts";
 import { submitProof } from "../src/topups/submitProof.ts";
@@ -68,7 +69,7 @@ async function proofForm(ctx: CommandContext, orderRef: string, accountId: strin
           placeholder: manual ? "REF-2026-0001" : "0x…",
           maxLength: 200,
         },
-        { kind: "file", name: "screenshot", label: t("topups.proof.screenshot"), required: true, hint: t("topups.proof.screenshot_hint", { maxMb: Math.round(ctx.services.env.SCREENSHOT_MAX_BYTES / 1024 / 1024) }) },
+        { kind: "file", name: "screenshot", label: t("topups.proof.screenshot"), required: true, hint: t("topups.proof.screenshot_hint", { limit: formatBytes(ctx.services.env.SCREENSHOT_MAX_BYTES) }) },
       ],
     },
   };

@@ -15,9 +15,14 @@ export function sniffImage(bytes: Uint8Array): ImageMime | null {
 /** Checks a payment screenshot: an image by content, not empty, under the size limit. */
 export function checkScreenshot(bytes: Uint8Array, maxBytes: number, field = "screenshot"): ImageMime {
   if (bytes.length > maxBytes) {
-    throw new UserError("errors.file_too_large", { maxMb: Math.round((maxBytes / 1024 / 1024) * 10) / 10 }, field);
+    throw new UserError("errors.file_too_large", { limit: formatBytes(maxBytes) }, field);
   }
   const mime = bytes.length > 0 ? sniffImage(bytes) : null;
   if (!mime) throw new UserError("errors.file_not_image", {}, field);
   return mime;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }

@@ -37,9 +37,10 @@ export class ConsoleSession {
   private buttons: ButtonSpec[] = [];
   private clockOffsetMs = 0;
   private readonly deliverer;
+  private readonly services: Services;
 
   constructor(
-    private readonly services: Services,
+    services: Services,
     private readonly registry: Registry,
     private readonly source: LineSource,
     private readonly out: (text: string) => void,
@@ -47,8 +48,8 @@ export class ConsoleSession {
   ) {
     this.user = options.customer;
     this.locale = options.locale ?? "en";
-    const realNow = services.now;
-    services.now = () => new Date(realNow().getTime() + this.clockOffsetMs);
+    // `/wait` moves this session's clock only; the services object may be shared.
+    this.services = { ...services, now: () => new Date(services.now().getTime() + this.clockOffsetMs) };
     this.deliverer = consoleDeliverer((heading, reply) => this.show(reply, heading));
   }
 
