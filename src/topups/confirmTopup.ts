@@ -11,7 +11,7 @@ import { deciderLabel, type Decider } from "./decider.ts";
 import { findOrder, lockOrder, type Order } from "./findOrder.ts";
 import { assertTransition, type OrderStatus } from "./orderStatus.ts";
 import { Refusal, refuse } from "./refusal.ts";
-import { afterCredit } from "./afterCredit.ts";
+import { afterBalanceChange } from "../notify/lowBalance.ts";
 
 export interface CreditedLogInput {
   logIndex: number;
@@ -115,7 +115,7 @@ export async function confirmTopup(services: Services, input: ConfirmInput): Pro
       });
       await enqueue(tx, orderMessageOutbox(confirmed, { kind: "confirmed", automatic: decider.type === "system" }));
       await updateSupportCard(tx, services, confirmed, "confirmed", decider.type === "system" ? undefined : deciderLabel(decider));
-      await afterCredit(tx, posting);
+      for (const movement of posting.accounts) await afterBalanceChange(tx, movement, { cause: `topup:${order.id}`, now: services.now() });
       return { order: confirmed, posting };
     });
   } catch (err) {
