@@ -55,6 +55,8 @@ export const envSchema = z
     DEFAULT_LOCALE: z.enum(["en", "zh-CN"]).default("en"),
 
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    /** Where the web server is reachable from a browser (signed screenshot links on support cards). */
+    PUBLIC_URL: url.optional(),
     API_KEYS: csv,
     REDIS_URL: z.string().regex(/^rediss?:\/\//, "a redis:// URL").optional(),
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
