@@ -1,0 +1,47 @@
+import type { Registry } from "../core/dispatch.ts";
+import { runOutbox, type Deliverers } from "../notify/outbox.ts";
+import type { Services } from "../services.ts";
+import { expireOrders } from "../topups/expireOrders.ts";
+
+const EXPIRY_INTERVAL_MS = 30_000;
+
+/**
+ * The worker process: delivers the outbox through every configured platform and expires
+ * pending orders past their deadline. Any number of workers can run on one database.
+ */
+export async function startWorker(services: Services, _registry: Registry, signal: AbortSignal): Promise<() => Promise<void>> {
+  const deliverers: Deliverers = {};
+  const stops: (() => Promise<void>)[] = [];
+  if (services.env.SLACK_BOT_TOKEN) {
+    const { slackDelivererFromEnv } = await import("../platforms/slack/index.ts");
+    const slack = slackDelivererFromEnv(services);
+    deliverers.slack = slack.deliverer;
+    stops.push(slack.stop);
+  }
+
+  const loops = [
+    runOutbox({ prisma: services.prisma, deliverers, log: services.log, pollMs: services.env.OUTBOX_POLL_MS, signal }),
+    every(EXPIRY_INTERVAL_MS, signal, async () => {
+      const expired = await expireOrders(services);
+      if (expired) services.log.info({ expired }, "orders expired");
+    }, services),
+  ];
+  return async () => {
+    await Promise.allSettled(loops);
+    for (const stop of stops) await stop();
+  };
+}
+
+async function every(ms: number, signal: AbortSignal, job: () => Promise<void>, services: Services): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await job();
+    } catch (err) {
+      services.log.error({ err }, "periodic job failed");
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
+}

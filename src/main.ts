@@ -1,0 +1,59 @@
+import { registry } from "../commands/index.ts";
+import { createServices, DemoConfigError } from "./app/createServices.ts";
+import { ConfigError, loadEnv, type Env } from "./config/env.ts";
+import { MethodsConfigError } from "./topups/methods.ts";
+import { startConsole } from "./platforms/console/index.ts";
+import { startWorker } from "./app/worker.ts";
+import { startWeb } from "./app/web.ts";
+
+/**
+ * `npm start` runs everything that is configured in one process: the web server when Slack
+ * credentials are set, the Discord client when Discord's are, and the worker always. With no
+ * credentials at all it opens the console playground. The Procfile runs the same pieces apart.
+ */
+type Role = "all" | "console" | "web" | "worker" | "discord";
+const ROLES: Role[] = ["all", "console", "web", "worker", "discord"];
+
+async function main(argv: string[]): Promise<void> {
+  const role = (argv[0] ?? "all") as Role;
+  if (!ROLES.includes(role)) {
+    process.stderr.write(`Unknown role "${argv[0]}". Use one of: ${ROLES.join(", ")}.\n`);
+    process.exit(2);
+  }
+  const env = loadEnv();
+  const playground = role === "console" || (role === "all" && !env.SLACK_BOT_TOKEN && !env.DISCORD_TOKEN);
+  if (playground) {
+    const services = await createServices({ env: { ...env, LOG_LEVEL: env.LOG_LEVEL === "info" ? "warn" : env.LOG_LEVEL }, allowDemoMethods: true });
+    await startConsole(services, registry, { script: argv.includes("--script") ? true : undefined });
+    await services.db.close();
+    return;
+  }
+
+  const services = await createServices({ env });
+  const controller = new AbortController();
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    if (controller.signal.aborted) return;
+    controller.abort();
+    for (const s of stops.reverse()) await s().catch((err) => services.log.error({ err }, "shutdown step failed"));
+    await services.db.close();
+  };
+  process.once("SIGTERM", () => void stop().then(() => process.exit(0)));
+  process.once("SIGINT", () => void stop().then(() => process.exit(0)));
+
+  if (role === "web" || (role === "all" && needsWeb(env))) stops.push(await startWeb(services, registry));
+  if (role === "worker" || role === "all") stops.push(await startWorker(services, registry, controller.signal));
+}
+
+function needsWeb(env: Env): boolean {
+  return Boolean(env.SLACK_BOT_TOKEN || env.API_KEYS.length);
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  if (err instanceof ConfigError || err instanceof MethodsConfigError || err instanceof DemoConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
