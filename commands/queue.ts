@@ -14,7 +14,7 @@ export default defineCommand({
   input: z.object({}),
   async handle(_input, ctx) {
     const { t } = ctx;
-    await requireSupport(ctx, "support.queue");
+    await requireSupport(ctx, "queue.view");
     const orders = await ctx.services.prisma.topupOrder.findMany({ where: { status: "submitted" }, orderBy: { submittedAt: "asc" }, take: 20 });
     if (orders.length === 0) return { blocks: [{ type: "text", text: t("support.queue_empty") }], private: true, summary: t("support.queue_empty") };
     const blocks: Block[] = [{ type: "header", text: t("support.queue_title", { count: orders.length }) }];

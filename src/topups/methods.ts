@@ -49,9 +49,9 @@ export const usdtNetworkSchema = z
     kind: z.literal("usdt"),
     family: z.enum(["evm", "tron"]),
     chainId: z.number().int().positive(),
-    tokenContract: z.string(),
+    tokenContract: hexAddress.or(tronAddress),
     decimals: z.number().int().min(0).max(36),
-    depositAddress: z.string(),
+    depositAddress: hexAddress.or(tronAddress),
     confirmations: z.number().int().min(0).max(10_000),
     explorerTxUrl: z.string().includes("{hash}", { message: "must contain {hash}" }),
     rpcUrls: z.array(z.string().url()).default([]),
@@ -64,10 +64,10 @@ export const usdtNetworkSchema = z
     rpcTimeoutMs: z.number().int().min(100).max(120_000).default(8_000),
   })
   .superRefine((n, ctx) => {
-    const address = n.family === "tron" ? tronAddress.or(hexAddress) : hexAddress;
-    for (const field of ["tokenContract", "depositAddress"] as const) {
-      const check = address.safeParse(n[field]);
-      if (!check.success) ctx.addIssue({ code: "custom", path: [field], message: check.error.issues[0].message });
+    if (n.family === "evm") {
+      for (const field of ["tokenContract", "depositAddress"] as const) {
+        if (!hexAddress.safeParse(n[field]).success) ctx.addIssue({ code: "custom", path: [field], message: "an EVM network needs a 0x address" });
+      }
     }
     if (n.autoConfirm && n.rpcUrls.length === 0) {
       ctx.addIssue({ code: "custom", path: ["autoConfirm"], message: "auto-confirm needs at least one RPC URL" });

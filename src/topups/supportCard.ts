@@ -6,7 +6,7 @@ import { explorerUrl } from "./explorer.ts";
 import type { Order } from "./findOrder.ts";
 import { findMethod, type MethodsConfig } from "./methods.ts";
 import { statusKey, type OrderStatus } from "./orderStatus.ts";
-import { renderVerdict } from "./verdictView.ts";
+import { verdictBlocks } from "../chain/verdictBlocks.ts";
 
 export interface CardOptions {
   methods: MethodsConfig;
@@ -48,7 +48,7 @@ export function supportCard(order: Order, options: CardOptions): Reply {
     blocks.push({ type: "fields", fields: [{ label: t("topups.card.tx_hash"), value: order.txHash }] });
     if (url) blocks.push({ type: "link", label: t("topups.card.explorer"), url });
   }
-  if (verdict) blocks.push(...renderVerdict(verdict, t));
+  if (verdict) blocks.push(...verdictBlocks(verdict, t, { explorerLink: false }));
   else if (method?.kind === "usdt" && method.rpcUrls.length === 0) blocks.push({ type: "context", text: t("topups.card.manual_review") });
   if (order.reviewNote) blocks.push({ type: "context", text: `⚠️ ${order.reviewNote}` });
   if (order.screenshotSha256 && order.screenshotMime) {
@@ -76,11 +76,12 @@ export function supportCard(order: Order, options: CardOptions): Reply {
     }
     blocks.push({ type: "buttons", buttons });
   } else {
+    const decidedBy = order.decidedByType === "system" ? t("topups.card.automatic") : (options.decidedBy ?? order.decidedById ?? "?");
     const outcome =
       status === "confirmed"
-        ? t("topups.card.outcome_confirmed", { by: options.decidedBy ?? order.decidedById ?? "?", principal: formatUsd(order.confirmedPrincipal ?? 0n), bonus: formatUsd(order.confirmedBonus ?? 0n) })
+        ? t("topups.card.outcome_confirmed", { by: decidedBy, principal: formatUsd(order.confirmedPrincipal ?? 0n), bonus: formatUsd(order.confirmedBonus ?? 0n) })
         : status === "rejected"
-          ? t("topups.card.outcome_rejected", { by: options.decidedBy ?? order.decidedById ?? "?", reason: t(`topups.reject_reason.${order.rejectReason ?? "other"}`), note: order.rejectNote ?? "" })
+          ? t("topups.card.outcome_rejected", { by: decidedBy, reason: t(`topups.reject_reason.${order.rejectReason ?? "other"}`), note: order.rejectNote ?? "" })
           : t(statusKey(status));
     blocks.push({ type: "divider" }, { type: "text", text: outcome });
   }

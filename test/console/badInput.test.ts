@@ -143,7 +143,7 @@ describe("who may decide", () => {
     expect(after.entries).toBe(before.entries);
     expect(after.outbox).toBe(before.outbox);
     const audit = await services.prisma.auditLog.findMany({ where: { outcome: "refused:not_support" } });
-    expect(audit.map((a) => a.action).sort()).toEqual(["support.queue", "topup.confirm"]);
+    expect(audit.map((a) => a.action).sort()).toEqual(["queue.view", "topup.confirm"]);
   });
 
   it("a support member cannot confirm an order of their own account", async () => {
