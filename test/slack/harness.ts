@@ -3,7 +3,8 @@ import { registry } from "../../commands/index.ts";
 import { deliverDue } from "../../src/notify/outbox.ts";
 import { createSlackApp, type SlackAppOptions, type SlackSurface } from "../../src/platforms/slack/index.ts";
 import type { Services } from "../../src/services.ts";
-import { createTestServices } from "../helpers/services.ts";
+import { translate, resolveLocale } from "../../src/i18n.ts";
+import { createTestServices, PNG_BYTES } from "../helpers/services.ts";
 import {
   blockActionsPayload,
   buttonsIn,
@@ -173,3 +174,45 @@ export async function balanceOf(h: SlackHarness, userId: string): Promise<bigint
 }
 
 export const txHash = (n: number) => n.toString(16).padStart(64, "0");
+
+/**
+ * Drives one customer through Slack up to a submitted order whose card is in the support
+ * channel: `/credits topup trc20 <amount>` → Submit proof → proof modal with a PNG → outbox.
+ */
+export async function submittedTopup(h: SlackHarness, user: SlackUser, amount: string, hashSeed: number) {
+  const command = await slash(h, user, `topup trc20 ${amount}`);
+  expect(command.response.status).toBe(200);
+  const instructions = await answerAt(h, command.responseUrl);
+  const order = await h.services.prisma.topupOrder.findFirstOrThrow({ where: { customerUserId: user.id, status: "pending" }, orderBy: { seq: "desc" } });
+  const viewsBefore = h.standIn.callsOf("views.open").length;
+  const click = await clickEphemeral(h, user, button(instructions.blocks, submitProofLabel(h, user)));
+  const form = await openedView(h, viewsBefore);
+  const png = h.standIn.addFile({ name: "paid.png", mimetype: "image/png", bytes: PNG_BYTES, user: user.id });
+  const proof = await submitView(h, user, form, { txHash: txHash(hashSeed), screenshot: [png] });
+  expect(proof.status).toBe(200);
+  await answerAt(h, click.responseUrl);
+  await deliverAll(h);
+  const record = await h.services.prisma.supportCard.findUniqueOrThrow({ where: { orderId_platform: { orderId: order.id, platform: "slack" } } });
+  const card = h.standIn.messagesIn(record.channelId).find((m) => m.ts === record.messageId)!;
+  return { order, card };
+}
+
+/** The label of the Submit proof button in the user's language (as the stand-in reports it). */
+function submitProofLabel(h: SlackHarness, user: SlackUser): string {
+  const locale = h.standIn.localeOf(user.id);
+  return translate(resolveLocale(locale), "topups.instructions.submit_proof");
+}
+
+/** Every table a refused or bad request could write to. */
+export async function snapshot(h: SlackHarness) {
+  const p = h.services.prisma;
+  return {
+    orders: await p.topupOrder.findMany({ orderBy: { seq: "asc" }, select: { id: true, status: true, txHash: true, screenshotSha256: true, decidedById: true } }),
+    postings: await p.posting.count(),
+    entries: await p.ledgerEntry.count(),
+    outbox: await p.outboxMessage.count(),
+    files: await p.storedFile.count(),
+    accounts: await p.account.count(),
+    balances: await p.balance.findMany({ orderBy: [{ accountId: "asc" }, { bucket: "asc" }] }),
+  };
+}

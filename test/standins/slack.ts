@@ -197,6 +197,11 @@ export class SlackStandIn {
     return this.messages.filter((m) => m.channel === channel);
   }
 
+  /** The locale users.info reports for a user ("en-US" unless set). */
+  localeOf(userId: string): string {
+    return this.locales.get(userId) ?? "en-US";
+  }
+
   dmChannelOf(userId: string): string | undefined {
     return this.dmChannels.get(userId);
   }
@@ -389,7 +394,7 @@ export class SlackStandIn {
             deleted: false,
             is_bot: false,
             tz: "UTC",
-            ...(includeLocale ? { locale: this.locales.get(user) ?? "en-US" } : {}),
+            ...(includeLocale ? { locale: this.localeOf(user) } : {}),
             profile: { display_name: `user-${user.toLowerCase()}`, real_name: `User ${user}` },
           },
         };
