@@ -1,0 +1,99 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../src/db/index.ts";
+import { readBalances } from "../../src/ledger/postEntries.ts";
+import { reconcile } from "../../src/ledger/reconcile.ts";
+import { totalOf } from "../../src/ledger/types.ts";
+import { onPostgres, openTestDatabase } from "../helpers/db.ts";
+import { accountWith, USD, usageRecord, type RawRecord } from "./fixtures.ts";
+
+const SCRIPT = fileURLToPath(new URL("./ingestProcess.ts", import.meta.url));
+
+interface ChildResult {
+  accepted: string[];
+  duplicates: string[];
+  rejected: unknown[];
+}
+
+function runChild(env: Record<string, string>): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", SCRIPT], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`ingest process exited ${code}: ${err.slice(-2000)}`));
+      else resolve(JSON.parse(out.trim().split("\n").pop()!));
+    });
+  });
+}
+
+describe.skipIf(!onPostgres)("usage ingestion by two OS processes at once", () => {
+  let db: Database & { url?: string };
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it("debits every record exactly once", async () => {
+    const accounts: string[] = [];
+    for (let i = 0; i < 60; i++) accounts.push(await accountWith(db.prisma, { bonus: 1n * USD, principal: 100n * USD }));
+    const batches: { records: RawRecord[] }[] = [];
+    const costOf = new Map<string, bigint>();
+    const spentBy = new Map<string, bigint>();
+    for (let b = 0; b < 6; b++) {
+      const records: RawRecord[] = [];
+      for (let i = 0; i < 300; i++) {
+        const account = accounts[(b * 7 + i) % accounts.length];
+        const cost = BigInt(1000 + ((b * 300 + i) % 97) * 1013);
+        const record = usageRecord(account, cost);
+        records.push(record);
+        costOf.set(String(record.id), cost);
+        spentBy.set(account, (spentBy.get(account) ?? 0n) + cost);
+      }
+      batches.push({ records });
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), "usage-race-"));
+    const file = path.join(dir, "batches.json");
+    writeFileSync(file, JSON.stringify(batches));
+
+    const common = { DATABASE_URL: db.url!, BATCHES_FILE: file, START_AT: String(Date.now() + 2500), LOG_LEVEL: "silent" };
+    const [forward, backward] = await Promise.all([runChild({ ...common, REVERSE: "0" }), runChild({ ...common, REVERSE: "1" })]);
+
+    const all = [...costOf.keys()].sort();
+    expect(forward.rejected).toEqual([]);
+    expect(backward.rejected).toEqual([]);
+    // Each process saw every record once, either debiting it or finding it debited...
+    expect([...forward.accepted, ...forward.duplicates].sort()).toEqual(all);
+    expect([...backward.accepted, ...backward.duplicates].sort()).toEqual(all);
+    // ...and between them each record was debited by exactly one.
+    expect([...forward.accepted, ...backward.accepted].sort()).toEqual(all);
+    // Both did some of the work, or the race did not happen.
+    expect(forward.accepted.length).toBeGreaterThan(0);
+    expect(backward.accepted.length).toBeGreaterThan(0);
+
+    const usageRows = await db.prisma.usageRecord.count();
+    const postings = await db.prisma.posting.count({ where: { idempotencyKey: { startsWith: "usage:" } } });
+    const debited = await db.prisma.ledgerEntry.aggregate({ where: { type: "api_usage" }, _sum: { amount: true } });
+    expect(usageRows).toBe(all.length);
+    expect(postings).toBe(all.length);
+    expect(debited._sum.amount).toBe(-[...costOf.values()].reduce((a, b) => a + b, 0n));
+    for (const account of accounts) {
+      expect(totalOf(await readBalances(db.prisma, account))).toBe(101n * USD - (spentBy.get(account) ?? 0n));
+    }
+    expect((await reconcile(db.prisma)).mismatches).toEqual([]);
+  });
+});
