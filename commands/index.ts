@@ -1,14 +1,16 @@
 import { createRegistry } from "../src/core/dispatch.ts";
 import account from "./account.ts";
+import alerts from "./alerts.ts";
 import balance from "./balance.ts";
 import cancel from "./cancel.ts";
 import confirm from "./confirm.ts";
 import help from "./help.ts";
 import history from "./history.ts";
+import link from "./link.ts";
 import proof from "./proof.ts";
 import queue from "./queue.ts";
 import reject from "./reject.ts";
 import topup from "./topup.ts";
 
 /** Every chat command. Adapters know only this registry. */
-export const registry = createRegistry([topup, proof, balance, history, cancel, help, confirm, reject, queue, account]);
+export const registry = createRegistry([topup, proof, balance, history, cancel, alerts, link, help, confirm, reject, queue, account]);
