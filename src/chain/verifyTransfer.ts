@@ -3,7 +3,7 @@ import { tokenUnitsToMicros } from "../ledger/money.ts";
 import type { UsdtNetwork } from "../topups/methods.ts";
 import { chainClientFor, discardChainClient, WrongChainError, type ChainClient } from "./rpc.ts";
 import { toEvmAddress } from "./tron.ts";
-import { normalizeTxHash } from "./txHash.ts";
+import { displayTxHash, normalizeTxHash } from "./txHash.ts";
 
 /** keccak256("Transfer(address,address,uint256)"): the ERC-20 (and TRC-20) Transfer event. */
 export const TRANSFER_TOPIC = id("Transfer(address,address,uint256)");
@@ -35,8 +35,11 @@ export interface RpcFailure {
 export interface TransferVerdict {
   version: 1;
   network: string;
+  family: "evm" | "tron";
   chainId: number;
   txHash: string;
+  /** The transaction on the network's explorer. */
+  explorerUrl: string;
   checkedAt: string;
   /** Set when the RPC failed, timed out or is on the wrong chain: then nothing below is known. */
   error: RpcFailure | null;
@@ -63,7 +66,7 @@ export interface TransferVerdict {
   /** Sum of the matching logs in raw token units. */
   amountRaw: string;
   /** The same sum in micro-USD (1 token = 1 USD, rounded down to the micro). */
-  amount: string;
+  amountMicros: string;
   requestedAmount: string;
   minimum: string;
   /** Null when no log matched: there is no amount to judge. */
@@ -80,7 +83,31 @@ export interface TransferVerdict {
 
   /** Every check passed, the amount is exactly what was asked, and confirmations are enough. */
   allPassed: boolean;
+
+  /** Set by the watcher: whether it keeps re-checking this order. */
+  watch?: "open" | "settled";
+  /** Set by the watcher: what automatic confirmation made of this verdict, for the card. */
+  auto?: { outcome: AutoOutcome; cap?: string };
 }
+
+export type AutoOutcome =
+  /** The network does not auto-confirm: support decides. */
+  | "disabled"
+  /** Everything passes but the confirmations: the watcher checks again. */
+  | "waiting_confirmations"
+  /** All checks passed within the cap: credited without a click. */
+  | "eligible"
+  | "above_cap"
+  /** Some check failed: support decides. */
+  | "not_passed"
+  /** The RPC failed: nothing is confirmed until it answers (or a person decides). */
+  | "rpc_unavailable"
+  /** The last look before crediting found the transaction gone, moved or failed: support decides. */
+  | "reorg_vanished"
+  | "reorg_moved"
+  | "reorg_failed"
+  /** The confirm path refused (a log already credited, the order decided meanwhile). */
+  | "refused";
 
 export interface VerifyTransferInput {
   network: UsdtNetwork;
@@ -96,6 +123,47 @@ export interface VerifyTransferOptions {
   now?: () => Date;
   /** The network's shared client by default. */
   client?: ChainClient;
+  /** Shares the chain head and block times among the verifications of one watcher round. */
+  round?: VerificationRound;
+}
+
+/**
+ * What several verifications in a row can share: the chain head, read once per round (a head a
+ * few seconds old only undercounts confirmations), and block times, which never change for a
+ * block hash. A round of n transactions then costs n receipts, one head and one block per
+ * distinct block, instead of 3n calls.
+ */
+export interface VerificationRound {
+  head(): Promise<number>;
+  blockTime(blockHash: string): Promise<number | null>;
+}
+
+export function newVerificationRound(client: ChainClient): VerificationRound {
+  let head: Promise<number> | null = null;
+  const blocks = new Map<string, Promise<number | null>>();
+  return {
+    head() {
+      head ??= client.provider.getBlockNumber().catch((err: unknown) => {
+        head = null;
+        throw err;
+      });
+      return head;
+    },
+    blockTime(blockHash) {
+      let found = blocks.get(blockHash);
+      if (!found) {
+        found = client.provider.getBlock(blockHash).then(
+          (block) => block?.timestamp ?? null,
+          (err: unknown) => {
+            blocks.delete(blockHash);
+            throw err;
+          },
+        );
+        blocks.set(blockHash, found);
+      }
+      return found;
+    },
+  };
 }
 
 function topicAddress(topic: string): string {
@@ -152,8 +220,10 @@ function baseVerdict(input: VerifyTransferInput, txHash: string, now: Date): Tra
   return {
     version: 1,
     network: network.id,
+    family: network.family,
     chainId: network.chainId,
     txHash,
+    explorerUrl: network.explorerTxUrl.replace("{hash}", displayTxHash(network.family, txHash)),
     checkedAt: now.toISOString(),
     error: null,
     receiptFound: false,
@@ -169,7 +239,7 @@ function baseVerdict(input: VerifyTransferInput, txHash: string, now: Date): Tra
     otherTransfers: [],
     decimals: network.decimals,
     amountRaw: "0",
-    amount: "0",
+    amountMicros: "0",
     requestedAmount: input.requestedAmount.toString(),
     minimum: minimum.toString(),
     amountVerdict: null,
@@ -207,7 +277,7 @@ export function applyReceipt(verdict: TransferVerdict, receipt: Pick<Transaction
   }
   verdict.amountRaw = sum.toString();
   const micros = tokenUnitsToMicros(sum, verdict.decimals);
-  verdict.amount = micros.toString();
+  verdict.amountMicros = micros.toString();
   if (verdict.transferLogs.length > 0) {
     verdict.amountVerdict = judgeAmount(micros, BigInt(verdict.requestedAmount), BigInt(verdict.minimum));
   }
@@ -251,12 +321,14 @@ export async function verifyTransfer(input: VerifyTransferInput, options: Verify
     const receipt = await client.provider.getTransactionReceipt(txHash);
     if (!receipt) return finish(verdict);
     applyReceipt(verdict, receipt);
-    const [block, head] = await Promise.all([client.provider.getBlock(receipt.blockHash), client.provider.getBlockNumber()]);
+    const [timestamp, head] = options.round
+      ? await Promise.all([options.round.blockTime(receipt.blockHash), options.round.head()])
+      : await Promise.all([client.provider.getBlock(receipt.blockHash).then((b) => b?.timestamp ?? null), client.provider.getBlockNumber()]);
     verdict.confirmations = Math.max(0, head - receipt.blockNumber + 1);
     verdict.confirmationsOk = verdict.confirmations >= input.network.confirmations;
-    if (block) {
-      verdict.blockTime = new Date(block.timestamp * 1000).toISOString();
-      verdict.blockTimeOk = block.timestamp * 1000 >= Date.parse(verdict.notBefore);
+    if (timestamp !== null) {
+      verdict.blockTime = new Date(timestamp * 1000).toISOString();
+      verdict.blockTimeOk = timestamp * 1000 >= Date.parse(verdict.notBefore);
     } else {
       // The receipt's block is gone between two calls: a reorg is under way.
       verdict.blockTimeOk = false;

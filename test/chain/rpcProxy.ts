@@ -18,6 +18,8 @@ export interface RpcProxy {
   setDelay(ms: number): void;
   /** Answer eth_chainId with this id instead of the node's (null to stop lying). */
   lieAboutChainId(chainId: number | null): void;
+  /** Run this before forwarding each call (to change the chain at an exact moment); null to stop. */
+  onCall(hook: ((method: string, params: unknown[]) => Promise<void>) | null): void;
   close(): Promise<void>;
 }
 
@@ -27,13 +29,15 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
   let retryAfter: number | undefined;
   let delay = 0;
   let fakeChainId: number | null = null;
+  let hook: ((method: string, params: unknown[]) => Promise<void>) | null = null;
   const sockets = new Set<net.Socket>();
 
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString("utf8");
-    let payload: { method?: string; id?: unknown } | { method?: string; id?: unknown }[];
+    type Call = { method?: string; id?: unknown; params?: unknown[] };
+    let payload: Call | Call[];
     try {
       payload = JSON.parse(raw);
     } catch {
@@ -48,6 +52,7 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
       return;
     }
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    if (hook) for (const p of list) await hook(String(p.method), p.params ?? []);
     if (fakeChainId !== null && !Array.isArray(payload) && payload.method === "eth_chainId") {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ jsonrpc: "2.0", id: payload.id, result: "0x" + fakeChainId.toString(16) }));
@@ -85,6 +90,9 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
     },
     lieAboutChainId(chainId) {
       fakeChainId = chainId;
+    },
+    onCall(next) {
+      hook = next;
     },
     async close() {
       for (const socket of sockets) socket.destroy();

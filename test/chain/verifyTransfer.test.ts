@@ -90,7 +90,7 @@ describe.skipIf(onPostgres)("verifyTransfer against anvil", () => {
     expect(first.succeeded).toBe(true);
     expect(first.tokenMatched && first.recipientMatched).toBe(true);
     expect(first.amountRaw).toBe("10000000");
-    expect(first.amount).toBe("10000000");
+    expect(first.amountMicros).toBe("10000000");
     expect(first.amountVerdict).toBe("exact");
     expect(first.confirmations).toBe(1);
     expect(first.confirmationsOk).toBe(false);
@@ -143,7 +143,7 @@ describe.skipIf(onPostgres)("verifyTransfer against anvil", () => {
     const net = network({ confirmations: 1 });
     const hash = await transfer(chain, tokens.usdt6, deposit, raw);
     const verdict = await verify(net, hash);
-    expect(verdict.amount).toBe(raw.toString());
+    expect(verdict.amountMicros).toBe(raw.toString());
     expect(verdict.amountVerdict).toBe(expected);
     expect(verdict.succeeded && verdict.tokenMatched && verdict.recipientMatched && verdict.confirmationsOk).toBe(true);
     expect(verdict.allPassed).toBe(false);
@@ -157,7 +157,7 @@ describe.skipIf(onPostgres)("verifyTransfer against anvil", () => {
     expect(verdict.tokenMatched).toBe(false);
     expect(verdict.recipientMatched).toBe(false);
     expect(verdict.transferLogs).toEqual([]);
-    expect(verdict.amount).toBe("0");
+    expect(verdict.amountMicros).toBe("0");
     expect(verdict.amountVerdict).toBeNull();
     expect(verdict.otherTransfers).toEqual([expect.objectContaining({ token: (await tokens.other6.getAddress()).toLowerCase(), amountRaw: "10000000" })]);
     expect(verdict.allPassed).toBe(false);
@@ -169,7 +169,7 @@ describe.skipIf(onPostgres)("verifyTransfer against anvil", () => {
     const verdict = await verify(net, hash);
     expect(verdict.tokenMatched).toBe(true);
     expect(verdict.recipientMatched).toBe(false);
-    expect(verdict.amount).toBe("0");
+    expect(verdict.amountMicros).toBe("0");
     expect(verdict.otherTransfers[0].to).toBe(chain.accounts[3].toLowerCase());
     expect(verdict.allPassed).toBe(false);
   });
@@ -198,7 +198,7 @@ describe.skipIf(onPostgres)("verifyTransfer against anvil", () => {
     const hash = await transfer(chain, tokens.usdt18, deposit, raw);
     const verdict = await verify(net, hash, 10_500_000n);
     expect(verdict.amountRaw).toBe(raw.toString());
-    expect(verdict.amount).toBe("10500000");
+    expect(verdict.amountMicros).toBe("10500000");
     expect(verdict.amountVerdict).toBe("exact");
     expect(verdict.allPassed).toBe(true);
   });
@@ -220,7 +220,7 @@ describe.skipIf(onPostgres)("verifyTransfer against anvil", () => {
     expect(verdict.transferLogs.map((l) => l.amountRaw)).toEqual(["4000000", "6000000"]);
     expect(verdict.matchedLogIndexes).toHaveLength(2);
     expect(new Set(verdict.matchedLogIndexes).size).toBe(2);
-    expect(verdict.amount).toBe("10000000");
+    expect(verdict.amountMicros).toBe("10000000");
     expect(verdict.allPassed).toBe(true);
   });
 
