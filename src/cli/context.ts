@@ -1,4 +1,5 @@
 import { EventEmitter, once } from "node:events";
+import type { Writable } from "node:stream";
 import type { Env } from "../config/env.ts";
 import { openDatabase, type Database } from "../db/index.ts";
 
@@ -61,6 +62,9 @@ export function lazyDatabase(env: Env, given?: Database): { get(): Promise<Datab
 
 /** Writes respecting back-pressure, so a long export to a slow pipe does not pile up in memory. */
 export async function writeAll(out: Output, chunk: string): Promise<void> {
+  const stream = out as Partial<Writable>;
+  if (stream.errored) throw stream.errored;
+  if (stream.destroyed) throw new Error("the output was closed");
   if (out.write(chunk)) return;
   // events.once also rejects on "error", so a failing file or a closed pipe ends the export.
   if (out instanceof EventEmitter) await once(out, "drain");

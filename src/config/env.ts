@@ -88,18 +88,19 @@ export const envSchema = z
     if (env.SLACK_BOT_TOKEN && !env.SLACK_SUPPORT_CHANNEL) {
       ctx.addIssue({ code: "custom", path: ["SLACK_SUPPORT_CHANNEL"], message: "required with SLACK_BOT_TOKEN" });
     }
-    if (env.SLACK_BOT_TOKEN && env.SLACK_SUPPORT_USERS.length === 0 && !env.SLACK_SUPPORT_USERGROUP) {
+    if (env.SLACK_BOT_TOKEN && !env.SLACK_SUPPORT_USERS?.length && !env.SLACK_SUPPORT_USERGROUP) {
       ctx.addIssue({ code: "custom", path: ["SLACK_SUPPORT_USERS"], message: "name support members (or SLACK_SUPPORT_USERGROUP)" });
     }
     if (env.DISCORD_TOKEN) {
       for (const name of ["DISCORD_APPLICATION_ID", "DISCORD_SUPPORT_CHANNEL"] as const) {
         if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required with DISCORD_TOKEN" });
       }
-      if (env.DISCORD_SUPPORT_ROLES.length === 0) {
+      if (!env.DISCORD_SUPPORT_ROLES?.length) {
         ctx.addIssue({ code: "custom", path: ["DISCORD_SUPPORT_ROLES"], message: "name at least one support role id" });
       }
     }
-  });
+    // Runs even when other variables failed (`when` below), so every problem is reported at once.
+  }, { when: () => true });
 
 export type Env = z.infer<typeof envSchema>;
 

@@ -68,6 +68,11 @@ describe("loadEnv", () => {
     );
   });
 
+  it("reports a missing companion variable even when another variable is malformed", () => {
+    const problems = problemsOf({ PORT: "eighty", DISCORD_TOKEN: "discord-token-value-123", DISCORD_APPLICATION_ID: "123456", DISCORD_SUPPORT_ROLES: "123456" });
+    expect(problems.map((p) => p.split(":")[0]).sort()).toEqual(["DISCORD_SUPPORT_CHANNEL", "PORT"]);
+  });
+
   it("lists secret values for redaction, including passwords inside URLs", () => {
     const values = secretValues({
       SLACK_BOT_TOKEN: "xoxb-1-2-secret",

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { parseArgs } from "node:util";
@@ -42,6 +43,7 @@ interface ExportRow extends Record<string, unknown> {
   idempotency_key: string;
 }
 
+// ORDER BY and WHERE name the table's column: a bare "id" would sort by the text alias below.
 // Amounts are cast to text in SQL: node-postgres and PGlite disagree on how int8 arrives, and a
 // CSV wants the exact digits anyway.
 const PAGE_SQL = `
@@ -52,8 +54,8 @@ const PAGE_SQL = `
          "bucketBalanceAfter"::text AS bucket_balance_after_micros,
          "actorType" AS actor_type, "actorId" AS actor_id, "reference", "memo", "idempotencyKey" AS idempotency_key
   FROM "ledger_entries"
-  WHERE "id" > $1::bigint AND "id" <= $2::bigint
-  ORDER BY "id"
+  WHERE "ledger_entries"."id" > $1::bigint AND "ledger_entries"."id" <= $2::bigint
+  ORDER BY "ledger_entries"."id"
   LIMIT $3`;
 
 export function csvField(value: string | null, freeText = false): string {
@@ -104,6 +106,8 @@ export const ledgerCommand: CliSubcommand = {
     const target = out ? createWriteStream(`${out}.partial`) : undefined;
     let targetError: Error | undefined;
     target?.on("error", (err) => (targetError = err));
+    // An unwritable path fails here, before the database is asked for anything.
+    if (target) await once(target, "ready");
     const sink: Output = target ?? ctx.stdout;
     try {
       const count = await db.driver.withSession(async (session) => {
