@@ -176,10 +176,10 @@ export async function balanceOf(h: SlackHarness, userId: string): Promise<bigint
 export const txHash = (n: number) => n.toString(16).padStart(64, "0");
 
 /**
- * Drives one customer through Slack up to a submitted order whose card is in the support
- * channel: `/credits topup trc20 <amount>` → Submit proof → proof modal with a PNG → outbox.
+ * Drives one customer through Slack up to a submitted order (its card waiting in the outbox):
+ * `/credits topup trc20 <amount>` → Submit proof → proof modal with a PNG.
  */
-export async function submittedTopup(h: SlackHarness, user: SlackUser, amount: string, hashSeed: number) {
+export async function proofSubmitted(h: SlackHarness, user: SlackUser, amount: string, hashSeed: number) {
   const command = await slash(h, user, `topup trc20 ${amount}`);
   expect(command.response.status).toBe(200);
   const instructions = await answerAt(h, command.responseUrl);
@@ -191,6 +191,12 @@ export async function submittedTopup(h: SlackHarness, user: SlackUser, amount: s
   const proof = await submitView(h, user, form, { txHash: txHash(hashSeed), screenshot: [png] });
   expect(proof.status).toBe(200);
   await answerAt(h, click.responseUrl);
+  return order;
+}
+
+/** As proofSubmitted, then the outbox posts the card: returns the order and the card as posted. */
+export async function submittedTopup(h: SlackHarness, user: SlackUser, amount: string, hashSeed: number) {
+  const order = await proofSubmitted(h, user, amount, hashSeed);
   await deliverAll(h);
   const record = await h.services.prisma.supportCard.findUniqueOrThrow({ where: { orderId_platform: { orderId: order.id, platform: "slack" } } });
   const card = h.standIn.messagesIn(record.channelId).find((m) => m.ts === record.messageId)!;
