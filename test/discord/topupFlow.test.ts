@@ -2,6 +2,9 @@ import { ApplicationCommandOptionType, ComponentType, InteractionResponseType, M
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatUsd } from "../../src/ledger/money.ts";
 import { translate } from "../../src/i18n.ts";
+import type { OutboxMessageView } from "../../src/notify/outbox.ts";
+import { createDiscordDeliverer, InvalidRequestBudget } from "../../src/platforms/discord/index.ts";
+import { textReply } from "../../src/reply.ts";
 import { PNG_BYTES } from "../helpers/services.ts";
 import { attachmentOf, button, buttonsOf, drain, IDS, interact, newUser, randomHash, startHarness, textOf, type Answer, type Harness } from "./helpers.ts";
 
@@ -295,6 +298,25 @@ describe("Discord: the top-up lifecycle through the real discord.js client", () 
     expect(h.standIn.messagesIn(h.standIn.dmChannelOf(customer.id)!)).toHaveLength(1);
     expect(h.surface.deliverer).toBeDefined();
   });
+  it("past the invalid-request threshold, deliveries pause without calling Discord", async () => {
+    const budget = new InvalidRequestBudget({ pauseAt: 2 });
+    const cautious = createDiscordDeliverer(h.services, { token: IDS.token, supportChannelId: IDS.supportChannelId, api: h.standIn.apiUrl, budget });
+    const blocked = newUser("Blocked Twice");
+    h.standIn.blockDms(blocked.id);
+    const dm = (n: number): OutboxMessageView => ({
+      id: BigInt(900_000 + n), dedupeKey: `test:pause:${n}`, platform: "discord", kind: "dm", attempts: 1,
+      recipient: { type: "user", workspaceId: "discord", userId: blocked.id }, payload: textReply(`message ${n}`),
+    });
+    expect((await cautious.deliver(dm(1))).status).toBe("failed");
+    expect((await cautious.deliver(dm(2))).status).toBe("failed");
+    expect(budget.count()).toBe(2);
+    const callsBefore = h.standIn.calls.length;
+    const paused = await cautious.deliver(dm(3));
+    expect(paused).toMatchObject({ status: "retry", error: expect.stringContaining("paused") });
+    expect((paused as { afterMs: number }).afterMs).toBeGreaterThan(500_000);
+    expect(h.standIn.calls.length).toBe(callsBefore);
+  });
+
   it("slow work is deferred within the deadline and the reply edited in; a form after a defer becomes a button", async () => {
     const bot = h.surface.bot;
     const saved = bot.options.deferAfterMs;

@@ -1,0 +1,135 @@
+import { spawn } from "node:child_process";
+import { ApplicationCommandOptionType } from "discord.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registry } from "../../commands/index.ts";
+import { deployDiscordCommands } from "../../scripts/discord-deploy.ts";
+import { loadEnv } from "../../src/config/env.ts";
+import { hasKey, translate } from "../../src/i18n.ts";
+import { discordOptionName } from "../../src/platforms/discord/commandBody.ts";
+import { DiscordStandIn } from "../standins/discord.ts";
+
+const IDS = { token: "deploy-token-0123456789", applicationId: "1290000000000000001", guildId: "1290000000000000002", supportChannelId: "1290000000000000003" };
+
+let standIn: DiscordStandIn;
+beforeAll(async () => {
+  standIn = new DiscordStandIn({ ...IDS, roles: [] });
+  await standIn.start();
+});
+afterAll(async () => {
+  await standIn?.stop();
+});
+
+function envFor(extra: Record<string, string> = {}) {
+  return {
+    DISCORD_TOKEN: IDS.token,
+    DISCORD_APPLICATION_ID: IDS.applicationId,
+    DISCORD_SUPPORT_CHANNEL: IDS.supportChannelId,
+    DISCORD_SUPPORT_ROLES: "1290000000000000010",
+    DISCORD_API_URL: standIn.apiUrl,
+    LOG_LEVEL: "silent",
+    ...extra,
+  };
+}
+
+// Discord's own rules for names and descriptions (Application Commands reference).
+const NAME = /^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u;
+function expectValidName(name: string) {
+  expect(name).toMatch(NAME);
+  expect(name).toBe(name.toLowerCase());
+}
+function expectValidDescription(text: string) {
+  expect(text.length).toBeGreaterThan(0);
+  expect(text.length).toBeLessThanOrEqual(100);
+}
+
+describe("npm run discord:deploy", () => {
+  it("PUTs /credits with every registry command as a subcommand, localized in en-US and zh-CN, guild-scoped with DISCORD_GUILD_ID", async () => {
+    const before = standIn.calls.length;
+    const result = await deployDiscordCommands(loadEnv(envFor({ DISCORD_GUILD_ID: IDS.guildId })), registry);
+    const puts = standIn.calls.slice(before).filter((c) => c.method === "PUT");
+    expect(puts.map((c) => `${c.path} ${c.status}`)).toEqual([`/applications/${IDS.applicationId}/guilds/${IDS.guildId}/commands ${200}`]);
+    const body = puts[0].body;
+    expect(body).toEqual(JSON.parse(JSON.stringify(result.body)));
+    expect(body).toHaveLength(1);
+
+    const [command] = body;
+    expect(command.name).toBe("credits");
+    expect(command.type).toBe(1);
+    expect(command.description).toBe(translate("en", "discord.command.description"));
+    expect(command.description_localizations["zh-CN"]).toBe(translate("zh-CN", "discord.command.description"));
+    expect(command.options.map((o: any) => o.name)).toEqual(registry.commands.map((c) => c.name));
+    expect(command.options.length).toBeLessThanOrEqual(25);
+
+    for (const definition of registry.commands) {
+      const sub = command.options.find((o: any) => o.name === definition.name);
+      expect(sub.type).toBe(ApplicationCommandOptionType.Subcommand);
+      expectValidName(sub.name);
+      expect(sub.description).toBe(translate("en", definition.descriptionKey));
+      expect(sub.description_localizations["zh-CN"]).toBe(translate("zh-CN", definition.descriptionKey));
+      expect(sub.description_localizations["zh-CN"]).not.toBe(sub.description);
+      expectValidDescription(sub.description);
+      expectValidDescription(sub.description_localizations["zh-CN"]);
+      if (hasKey("zh-CN", `discord.names.${definition.name}`)) {
+        expect(sub.name_localizations["zh-CN"]).toBe(translate("zh-CN", `discord.names.${definition.name}`));
+        expectValidName(sub.name_localizations["zh-CN"]);
+      } else {
+        expect(sub.name_localizations).toBeUndefined();
+      }
+
+      expect(sub.options.map((o: any) => o.name).sort()).toEqual(definition.options.map((o) => discordOptionName(o.name)).sort());
+      const firstOptional = sub.options.findIndex((o: any) => !o.required);
+      if (firstOptional >= 0) expect(sub.options.slice(firstOptional).every((o: any) => !o.required)).toBe(true);
+      for (const spec of definition.options) {
+        const option = sub.options.find((o: any) => o.name === discordOptionName(spec.name));
+        expectValidName(option.name);
+        expect(option.required).toBe(spec.required);
+        expect(option.type).toBe(spec.kind === "attachment" ? ApplicationCommandOptionType.Attachment : ApplicationCommandOptionType.String);
+        expect(option.description).toBe(translate("en", spec.descriptionKey));
+        expect(option.description_localizations["zh-CN"]).toBe(translate("zh-CN", spec.descriptionKey));
+        if (hasKey("zh-CN", `discord.option_names.${definition.name}.${spec.name}`)) {
+          expect(option.name_localizations["zh-CN"]).toBe(translate("zh-CN", `discord.option_names.${definition.name}.${spec.name}`));
+          expectValidName(option.name_localizations["zh-CN"]);
+        }
+      }
+    }
+
+    // Choices come from configuration and the locale files, each localized.
+    const topup = command.options.find((o: any) => o.name === "topup");
+    const method = topup.options.find((o: any) => o.name === "method");
+    expect(method.choices.length).toBeGreaterThan(0);
+    expect(method.choices.every((c: any) => typeof c.value === "string" && c.name.length <= 100)).toBe(true);
+    expect(method.choices.some((c: any) => c.name_localizations?.["zh-CN"])).toBe(true);
+    const reason = command.options.find((o: any) => o.name === "reject").options.find((o: any) => o.name === "reason");
+    const wrongNetwork = reason.choices.find((c: any) => c.value === "wrong_network");
+    expect(wrongNetwork.name).toBe(translate("en", "topups.reject_reason.wrong_network"));
+    expect(wrongNetwork.name_localizations["zh-CN"]).toBe(translate("zh-CN", "topups.reject_reason.wrong_network"));
+    // camelCase option names are not allowed by Discord: txHash is sent as tx_hash.
+    const proof = command.options.find((o: any) => o.name === "proof");
+    expect(proof.options.map((o: any) => o.name)).toContain("tx_hash");
+  });
+
+  it("registers globally without DISCORD_GUILD_ID, through the npm script itself", async () => {
+    const before = standIn.calls.length;
+    const env = { ...process.env, ...envFor(), DISCORD_GUILD_ID: "", TEST_DB: "" };
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn("npm", ["run", "--silent", "discord:deploy"], { cwd: process.cwd(), env });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+      child.on("error", reject);
+      child.on("close", (c) => {
+        clearTimeout(timer);
+        resolve({ code: c, stdout, stderr });
+      });
+    });
+    expect(stderr.replace(/npm warn.*\n?/g, "")).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("Registered /credits");
+    expect(stdout).not.toContain(IDS.token);
+    const puts = standIn.calls.slice(before).filter((c) => c.method === "PUT");
+    expect(puts.map((c) => c.path)).toEqual([`/applications/${IDS.applicationId}/commands`]);
+    expect(puts[0].body[0].options.map((o: any) => o.name)).toEqual(registry.commands.map((c) => c.name));
+  });
+});
