@@ -72,6 +72,8 @@ export interface Answer {
   /** The message the user finally sees (after a deferred reply is edited). */
   message?: APIMessage;
   modal?: APIModalInteractionResponseCallbackData;
+  /** What this interaction's answer said: the callback's data, or the edit of a deferred reply. */
+  sent?: { content?: string; embeds?: any[]; components?: any[]; flags?: number };
   /** Milliseconds from dispatch to the first callback. */
   ackMs: number;
 }
@@ -82,11 +84,11 @@ export async function interact(standIn: DiscordStandIn, payload: APIInteraction)
   await standIn.waitFor(() => record.callbacks.length > 0, `a callback to interaction ${payload.id}`);
   const callback = record.callbacks[0];
   const deferred = callback.type === InteractionResponseType.DeferredChannelMessageWithSource || callback.type === InteractionResponseType.DeferredMessageUpdate;
+  let sent = callback.data;
   if (deferred) {
-    await standIn.waitFor(
-      () => standIn.callsTo("PATCH", new RegExp(`^/webhooks/\\d+/${payload.token}/messages/@original$`)).some((c) => c.status === 200),
-      "the deferred reply to be edited",
-    );
+    const edits = () => standIn.callsTo("PATCH", new RegExp(`^/webhooks/\\d+/${payload.token}/messages/@original$`)).filter((c) => c.status === 200);
+    await standIn.waitFor(() => edits().length > 0, "the deferred reply to be edited");
+    sent = edits()[0].body;
   }
   const message = record.originalMessageId ? standIn.messages.get(record.originalMessageId) : undefined;
   return {
@@ -94,16 +96,17 @@ export async function interact(standIn: DiscordStandIn, payload: APIInteraction)
     callbackType: callback.type,
     message,
     modal: callback.type === InteractionResponseType.Modal ? callback.data : undefined,
+    sent: callback.type === InteractionResponseType.Modal ? undefined : sent,
     ackMs: callback.at - record.dispatchedAt,
   };
 }
 
 /** Everything the user reads in a message: content, embed titles, descriptions, fields, footers. */
-export function textOf(message: APIMessage | undefined): string {
+export function textOf(message: Pick<APIMessage, "content" | "embeds"> | { content?: string; embeds?: any[] } | undefined): string {
   if (!message) return "";
-  const parts = [message.content];
+  const parts = [message.content ?? ""];
   for (const embed of message.embeds ?? []) {
-    parts.push(embed.title ?? "", embed.description ?? "", ...(embed.fields ?? []).map((f) => `${f.name}: ${f.value}`), embed.footer?.text ?? "");
+    parts.push(embed.title ?? "", embed.description ?? "", ...(embed.fields ?? []).map((f: { name: string; value: string }) => `${f.name}: ${f.value}`), embed.footer?.text ?? "");
   }
   return parts.filter(Boolean).join("\n");
 }

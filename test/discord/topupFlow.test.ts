@@ -114,16 +114,22 @@ describe("Discord: the top-up lifecycle through the real discord.js client", () 
     const prompt = expectPrompt(await interact(h.standIn, h.standIn.buttonClick(asSupport(), card.id, `ck:confirm:order=${orderNo}`)));
     expect(prompt.message!.flags! & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
     expect(await entriesFor(orderNo)).toHaveLength(0);
-    const yes = button(prompt.message, "cd:confirm:");
+    const yes = button(prompt.message, "cy:confirm:");
     const confirmed = expectPrompt(await interact(h.standIn, h.standIn.buttonClick(asSupport(), prompt.message!.id, yes)));
+    // The answer takes the prompt's place, so its button cannot be clicked again.
+    expect([InteractionResponseType.UpdateMessage, InteractionResponseType.DeferredMessageUpdate]).toContain(confirmed.callbackType);
+    expect(confirmed.message!.id).toBe(prompt.message!.id);
     expect(confirmed.message!.flags! & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
-    expect(textOf(confirmed.message)).toContain(orderNo);
+    expect(textOf(confirmed.message)).toContain(translate("en", "support.confirmed", { order: orderNo, principal: formatUsd(10_000_000n), bonus: formatUsd(2_000_000n) }));
+    expect(buttonsOf(confirmed.message)).toEqual([]);
 
     const dmsBefore = h.standIn.callsTo("POST", /^\/channels\/\d+\/messages$/).filter((c) => c.path !== `/channels/${IDS.supportChannelId}/messages`).length;
     await drain(h);
     const edited = await cardOf(orderNo);
     expect(buttonsOf(edited)).toEqual([]);
     expect(edited.edited_timestamp).not.toBeNull();
+    expect(edited.attachments).toHaveLength(1);
+    expect(edited.embeds.some((e) => e.image?.url === `attachment://${edited.attachments[0].filename}`)).toBe(true);
     expect(textOf(edited)).toContain(translate("en", "topups.card.outcome_confirmed", { by: `Ada Support (${support.id})`, principal: formatUsd(10_000_000n), bonus: formatUsd(2_000_000n) }));
 
     const dmChannel = h.standIn.dmChannelOf(customer.id)!;
@@ -144,7 +150,7 @@ describe("Discord: the top-up lifecycle through the real discord.js client", () 
     const orderNo = await submittedOrderFor(customer);
     const card = await cardOf(orderNo);
     const prompt = await interact(h.standIn, h.standIn.buttonClick(asSupport(), card.id, `ck:confirm:order=${orderNo}`));
-    const yes = button(prompt.message, "cd:confirm:");
+    const yes = button(prompt.message, "cy:confirm:");
     const both = await Promise.all([
       interact(h.standIn, h.standIn.buttonClick(asSupport(), prompt.message!.id, yes)),
       interact(h.standIn, h.standIn.buttonClick(asSupport(), prompt.message!.id, yes)),
@@ -153,7 +159,7 @@ describe("Discord: the top-up lifecycle through the real discord.js client", () 
     const entries = await entriesFor(orderNo);
     expect(entries.map((e) => e.type).sort()).toEqual(["topup_bonus", "usdt_topup"]);
     expect(await balanceOf(customer)).toBe(13_000_000n);
-    const texts = both.map((a) => textOf(a.message)).sort();
+    const texts = both.map((a) => textOf(a.sent)).sort();
     const won = translate("en", "support.confirmed", { order: orderNo, principal: formatUsd(10_000_000n), bonus: formatUsd(2_000_000n) });
     const lost = translate("en", "errors.order_already_decided", { order: orderNo, status: "confirmed" });
     expect(texts.filter((t) => t.includes(won))).toHaveLength(1);
@@ -244,7 +250,7 @@ describe("Discord: the top-up lifecycle through the real discord.js client", () 
     const orderNo = await submittedOrderFor(customer);
     const card = await cardOf(orderNo);
     const prompt = await interact(h.standIn, h.standIn.buttonClick(asSupport(), card.id, `ck:confirm:order=${orderNo}`));
-    await interact(h.standIn, h.standIn.buttonClick(asSupport(), prompt.message!.id, button(prompt.message, "cd:confirm:")));
+    await interact(h.standIn, h.standIn.buttonClick(asSupport(), prompt.message!.id, button(prompt.message, "cy:confirm:")));
     const notesBefore = h.standIn.messagesIn(IDS.supportChannelId).length;
     await drain(h);
 
@@ -271,7 +277,7 @@ describe("Discord: the top-up lifecycle through the real discord.js client", () 
     const orderNo = await submittedOrderFor(customer);
     const card = await cardOf(orderNo);
     const prompt = await interact(h.standIn, h.standIn.buttonClick(asSupport(), card.id, `ck:confirm:order=${orderNo}`));
-    await interact(h.standIn, h.standIn.buttonClick(asSupport(), prompt.message!.id, button(prompt.message, "cd:confirm:")));
+    await interact(h.standIn, h.standIn.buttonClick(asSupport(), prompt.message!.id, button(prompt.message, "cy:confirm:")));
     // Open the DM channel now so the rate limit can target its message route.
     const dmPath = /^\/channels\/\d+\/messages$/;
     const before = h.standIn.calls.length;
@@ -342,6 +348,17 @@ describe("Discord: the top-up lifecycle through the real discord.js client", () 
       expect(order.methodId).toBe("erc20");
       expect(order.requestedAmount).toBe(25_000_000n);
       expect(textOf(created.message)).toContain(order.orderNo);
+
+      // A deferred "yes" of a confirmation prompt acknowledges as an update, then edits the prompt.
+      bot.options.deferAfterMs = 0;
+      const orderNo = await submittedOrderFor(newUser("Deferred Confirm"));
+      const prompt = await interact(h.standIn, h.standIn.buttonClick(asSupport(), (await cardOf(orderNo)).id, `ck:confirm:order=${orderNo}`));
+      const yes = await interact(h.standIn, h.standIn.buttonClick(asSupport(), prompt.message!.id, button(prompt.message, "cy:confirm:")));
+      expect(yes.callbackType).toBe(InteractionResponseType.DeferredMessageUpdate);
+      expect(yes.message!.id).toBe(prompt.message!.id);
+      expect(textOf(yes.message)).toContain(orderNo);
+      expect(buttonsOf(yes.message)).toEqual([]);
+      expect(await entriesFor(orderNo)).toHaveLength(2);
     } finally {
       bot.options.deferAfterMs = saved;
     }

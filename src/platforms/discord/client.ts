@@ -180,7 +180,7 @@ export function createDiscordBot(services: Services, registry: Registry, options
       await interaction.reply({ ...confirmPrompt(t, interaction, invocation), flags: MessageFlags.Ephemeral });
       return;
     }
-    await respond(interaction, caller, () => dispatch(registry, services, caller, invocation.command, invocation.args));
+    await respond(interaction, caller, () => dispatch(registry, services, caller, invocation.command, invocation.args), undefined, kind === "cy");
   }
 
   async function onModal(interaction: ModalSubmitInteraction): Promise<void> {
@@ -219,7 +219,7 @@ export function createDiscordBot(services: Services, registry: Registry, options
     return {
       content: t("discord.confirm.prompt", { action: label, details }),
       components: renderButtons([
-        { kind: "cd", invocation, label: t("discord.confirm.yes", { action: label }), style: danger ? "danger" : "primary" },
+        { kind: "cy", invocation, label: t("discord.confirm.yes", { action: label }), style: danger ? "danger" : "primary" },
         { kind: "cx", invocation, label: t("discord.confirm.no"), style: "default" },
       ]),
     };
@@ -228,9 +228,10 @@ export function createDiscordBot(services: Services, registry: Registry, options
   /**
    * Answers within Discord's 3 s: work done in time is answered directly (a form opens as a
    * modal); otherwise the interaction is deferred and the reply edited in when the work ends.
-   * `formInvocation` is the modal being submitted, offered again when its fields had errors.
+   * `formInvocation` is the modal being submitted, offered again when its fields had errors;
+   * `replacePrompt` answers in place of the message clicked (the "are you sure?" prompt).
    */
-  async function respond(interaction: RepliableInteraction, caller: Caller, work: () => Promise<Reply>, formInvocation?: Invocation): Promise<void> {
+  async function respond(interaction: RepliableInteraction, caller: Caller, work: () => Promise<Reply>, formInvocation?: Invocation, replacePrompt = false): Promise<void> {
     const t = translator(caller.locale);
     const pending = work().catch((err: unknown) => {
       if (err instanceof AttachmentDownloadError) {
@@ -244,14 +245,15 @@ export function createDiscordBot(services: Services, registry: Registry, options
     const early = deferAfterMs <= 0 ? undefined : await Promise.race([pending, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), deferAfterMs)))]);
     clearTimeout(timer);
     if (early) {
-      await answer(interaction, early, t, false, formInvocation);
+      await answer(interaction, early, t, false, formInvocation, replacePrompt);
       return;
     }
-    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    await answer(interaction, await pending, t, true, formInvocation);
+    if (replacePrompt && interaction.isButton()) await interaction.deferUpdate();
+    else await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    await answer(interaction, await pending, t, true, formInvocation, replacePrompt);
   }
 
-  async function answer(interaction: RepliableInteraction, reply: Reply, t: Translator, deferred: boolean, formInvocation?: Invocation): Promise<void> {
+  async function answer(interaction: RepliableInteraction, reply: Reply, t: Translator, deferred: boolean, formInvocation?: Invocation, replacePrompt = false): Promise<void> {
     if (reply.form && !deferred && !interaction.isModalSubmit()) {
       await interaction.showModal(renderModal(reply.form));
       return;
@@ -268,7 +270,7 @@ export function createDiscordBot(services: Services, registry: Registry, options
       return;
     }
     const fromMessage = interaction.isButton() || (interaction.isModalSubmit() && interaction.isFromMessage());
-    if (reply.replaceSource && fromMessage) {
+    if ((reply.replaceSource || replacePrompt) && fromMessage) {
       await (interaction as ButtonInteraction).update(body);
       return;
     }

@@ -6,10 +6,10 @@ import type { Invocation } from "../../reply.ts";
  * UUIDs (36) or order numbers, so an invocation fits with room to spare.
  *
  * Kinds: `cd` runs the invocation, `ck` first asks "are you sure?" (Discord has no native
- * confirmation dialog), `cf` is a modal whose submitted fields join the invocation's args,
- * `cx` dismisses a confirmation prompt.
+ * confirmation dialog), `cy` is that prompt's yes (runs, and the answer replaces the prompt),
+ * `cx` its no, `cf` is a modal whose submitted fields join the invocation's args.
  */
-export type CustomIdKind = "cd" | "ck" | "cf" | "cx";
+export type CustomIdKind = "cd" | "ck" | "cy" | "cx" | "cf";
 
 export const CUSTOM_ID_MAX = 100;
 
@@ -35,7 +35,7 @@ export function encodeCustomId(kind: CustomIdKind, invocation: Invocation, uniqu
 }
 
 export function decodeCustomId(customId: string): { kind: CustomIdKind; invocation: Invocation } | null {
-  const match = /^(cd|ck|cf|cx):([a-z][a-z0-9_-]{0,31}):([^#]*)(?:#\d+)?$/i.exec(customId);
+  const match = /^(cd|ck|cy|cx|cf):([a-z][a-z0-9_-]{0,31}):([^#]*)(?:#\d+)?$/i.exec(customId);
   if (!match) return null;
   const args: Record<string, string> = {};
   if (match[3]) {

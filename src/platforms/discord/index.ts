@@ -31,9 +31,13 @@ export async function startDiscord(services: Services, registry: Registry, overr
   return { bot, deliverer, stop: () => bot.destroy() };
 }
 
-/** The deliverer alone, for a worker process that runs the outbox without the gateway client. */
-export function discordDelivererFromEnv(services: Services): Deliverer | undefined {
+/**
+ * The deliverer alone, for a worker that runs the outbox without the gateway client. In a process
+ * that also runs startDiscord, pass `surface.bot.budget` so both count against one budget.
+ */
+export function discordDelivererFromEnv(services: Services, budget?: InvalidRequestBudget): { deliverer: Deliverer; stop(): Promise<void> } {
   const env = services.env;
-  if (!env.DISCORD_TOKEN || !env.DISCORD_SUPPORT_CHANNEL) return undefined;
-  return createDiscordDeliverer(services, { token: env.DISCORD_TOKEN, supportChannelId: env.DISCORD_SUPPORT_CHANNEL, api: env.DISCORD_API_URL });
+  if (!env.DISCORD_TOKEN || !env.DISCORD_SUPPORT_CHANNEL) throw new Error("DISCORD_TOKEN and DISCORD_SUPPORT_CHANNEL are required to deliver to Discord");
+  const deliverer = createDiscordDeliverer(services, { token: env.DISCORD_TOKEN, supportChannelId: env.DISCORD_SUPPORT_CHANNEL, api: env.DISCORD_API_URL, budget });
+  return { deliverer, stop: async () => undefined };
 }
