@@ -160,6 +160,9 @@ describe("chain watcher against anvil", () => {
     expect(credited).toEqual([expect.objectContaining({ network: "auto6", orderId: paid.orderId, logIndex: verdict.matchedLogIndexes[0], amountRaw: "10000000" })]);
     const dm = await services.prisma.outboxMessage.findFirstOrThrow({ where: { dedupeKey: `order:${paid.orderId}:dm:confirmed` } });
     expect(JSON.stringify(dm.payload)).toContain(t("topups.dm.confirmed_auto", { order: paid.orderNo, principal: "$10.00", bonus: "$2.00", total: "$12.00" }));
+    const card = await lastCardText(paid.orderId);
+    expect(card).toContain(t("topups.card.automatic"));
+    expect(card).not.toContain("✗");
 
     // Later rounds and a second credit attempt change nothing.
     await chain.mine(2);
