@@ -93,28 +93,48 @@ function validate(request: PostingRequest): void {
  * Writes one posting inside the caller's transaction: locks the accounts in id order, checks
  * the idempotency key, applies the spending order to usage, refuses to take any balance below
  * zero except through api_usage, writes the entries and updates the cached balances.
+ *
+ * Three statements whatever the number of lines (a posting is on every confirm, so round trips
+ * are its cost): lock; claim the key and read the balances; write entries and balances. The lock
+ * must be a statement of its own: under READ COMMITTED each statement reads a fresh snapshot, so
+ * the balances read by the next one include whatever the previous lock holder committed.
  */
 export async function postEntries(tx: Tx, request: PostingRequest): Promise<PostingResult> {
   validate(request);
   const hash = requestHashOf(request);
   const accountIds = [...new Set(request.lines.map((l) => l.accountId))].sort();
+  const idList = Prisma.join(accountIds.map((id) => Prisma.sql`${id}::uuid`));
 
-  for (const id of accountIds) {
-    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT "id"::text AS id FROM "accounts" WHERE "id" = ${id}::uuid FOR UPDATE`;
-    if (locked.length === 0) throw new UserError("errors.account_not_found", { id });
+  const locked = await tx.$queryRaw<{ id: string }[]>`
+    SELECT "id"::text AS id FROM "accounts" WHERE "id" IN (${idList}) ORDER BY "id" FOR UPDATE`;
+  if (locked.length !== accountIds.length) {
+    const found = new Set(locked.map((r) => r.id));
+    throw new UserError("errors.account_not_found", { id: accountIds.find((id) => !found.has(id))! });
   }
 
-  const existing = await tx.posting.findUnique({ where: { idempotencyKey: request.idempotencyKey } });
-  if (existing) {
+  // The key is claimed before the amounts are known; a refusal below rolls the claim back.
+  const claimed = await tx.$queryRaw<{ posting_id: bigint | null; account_id: string | null; bucket: string | null; amount: bigint | null }[]>`
+    WITH claim AS (
+      INSERT INTO "postings" ("idempotencyKey", "requestHash") VALUES (${request.idempotencyKey}, ${hash})
+      ON CONFLICT ("idempotencyKey") DO NOTHING
+      RETURNING "id"
+    )
+    SELECT (SELECT "id" FROM claim) AS posting_id, b."accountId"::text AS account_id, b."bucket", b."amount"
+    FROM (SELECT 1) AS one
+    LEFT JOIN "balances" b ON b."accountId" IN (${idList})`;
+  const postingId = claimed[0]?.posting_id;
+  if (postingId === null || postingId === undefined) {
+    const existing = await tx.posting.findUniqueOrThrow({ where: { idempotencyKey: request.idempotencyKey } });
     if (existing.requestHash !== hash) throw new IdempotencyConflictError(request.idempotencyKey);
     return replay(tx, existing.id, accountIds);
   }
 
   const balances = new Map<string, BucketBalances>();
   const before = new Map<string, bigint>();
-  const rows = await tx.balance.findMany({ where: { accountId: { in: accountIds } } });
   for (const id of accountIds) balances.set(id, emptyBalances());
-  for (const row of rows) balances.get(row.accountId)![row.bucket as Bucket] = row.amount;
+  for (const row of claimed) {
+    if (row.account_id !== null) balances.get(row.account_id)![row.bucket as Bucket] = BigInt(row.amount!);
+  }
   for (const id of accountIds) before.set(id, totalOf(balances.get(id)!));
 
   const spendingOrder = request.spendingOrder ?? DEFAULT_SPENDING_ORDER;
@@ -140,44 +160,34 @@ export async function postEntries(tx: Tx, request: PostingRequest): Promise<Post
     }
   }
 
-  const posting = await tx.posting.create({
-    data: { idempotencyKey: request.idempotencyKey, requestHash: hash },
-  });
-  const entries: PostedEntry[] = [];
-  for (const [i, entry] of planned.entries()) {
-    const created = await tx.ledgerEntry.create({
-      data: {
-        ...entry,
-        postingId: posting.id,
-        actorType: request.actor.type,
-        actorId: request.actor.id ?? null,
-        reference: request.reference ?? null,
-        memo: request.memo ?? null,
-        idempotencyKey: `${request.idempotencyKey}#${i}`,
-      },
-      select: { id: true },
-    });
-    entries.push({ ...entry, id: created.id });
-  }
-
-  const touched = new Map<string, Set<Bucket>>();
-  for (const e of planned) {
-    if (!touched.has(e.accountId)) touched.set(e.accountId, new Set());
-    touched.get(e.accountId)!.add(e.bucket);
-  }
-  for (const [accountId, buckets] of touched) {
-    for (const bucket of buckets) {
-      const amount = balances.get(accountId)![bucket];
-      await tx.balance.upsert({
-        where: { accountId_bucket: { accountId, bucket } },
-        create: { accountId, bucket, amount },
-        update: { amount, updatedAt: new Date() },
-      });
-    }
-  }
+  const touched = new Map<string, { accountId: string; bucket: Bucket }>();
+  for (const e of planned) touched.set(`${e.accountId}/${e.bucket}`, { accountId: e.accountId, bucket: e.bucket });
+  const entryKey = (i: number) => `${request.idempotencyKey}#${i}`;
+  const entryRows = planned.map(
+    (e, i) => Prisma.sql`(${postingId}::bigint, ${e.accountId}::uuid, ${e.type}, ${e.bucket}, ${e.amount}::bigint, ${e.balanceAfter}::bigint,
+      ${e.bucketBalanceAfter}::bigint, ${request.actor.type}, ${request.actor.id ?? null}::text, ${request.reference ?? null}::text,
+      ${request.memo ?? null}::text, ${entryKey(i)})`,
+  );
+  const balanceRows = [...touched.values()].map(
+    ({ accountId, bucket }) => Prisma.sql`(${accountId}::uuid, ${bucket}, ${balances.get(accountId)![bucket]}::bigint, now())`,
+  );
+  const written = await tx.$queryRaw<{ id: bigint; key: string }[]>`
+    WITH entries AS (
+      INSERT INTO "ledger_entries" ("postingId", "accountId", "type", "bucket", "amount", "balanceAfter", "bucketBalanceAfter",
+                                    "actorType", "actorId", "reference", "memo", "idempotencyKey")
+      VALUES ${Prisma.join(entryRows)}
+      RETURNING "id", "idempotencyKey"
+    ), cache AS (
+      INSERT INTO "balances" ("accountId", "bucket", "amount", "updatedAt")
+      VALUES ${Prisma.join(balanceRows)}
+      ON CONFLICT ("accountId", "bucket") DO UPDATE SET "amount" = EXCLUDED."amount", "updatedAt" = EXCLUDED."updatedAt"
+    )
+    SELECT "id", "idempotencyKey" AS key FROM entries`;
+  const idByKey = new Map(written.map((w) => [w.key, BigInt(w.id)]));
+  const entries: PostedEntry[] = planned.map((e, i) => ({ ...e, id: idByKey.get(entryKey(i))! }));
 
   return {
-    postingId: posting.id,
+    postingId: BigInt(postingId),
     replayed: false,
     entries,
     accounts: accountIds.map((id) => ({
