@@ -2,7 +2,7 @@ import { formatDecimal } from "../ledger/money.ts";
 import { BUCKETS, emptyBalances, totalOf, type Bucket } from "../ledger/types.ts";
 import type { Services } from "../services.ts";
 import type { RouteHandler } from "./guard.ts";
-import { HttpError, sendJson } from "./io.ts";
+import { HttpError, pathParam, sendJson } from "./io.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -13,7 +13,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  */
 export function balanceRoute(services: Services): RouteHandler {
   return async (req, res) => {
-    const id = (req.params?.id ?? "").toLowerCase();
+    const id = pathParam(req, "id").toLowerCase();
     if (!UUID.test(id)) throw new HttpError(400, "invalid_account_id", "the account id must be a UUID");
     const account = await services.prisma.account.findUnique({
       where: { id },

@@ -1,7 +1,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-/** A request Bolt's HTTPReceiver (customRoutes) or our own server hands over, with `:name` path parameters. */
-export type RouteRequest = IncomingMessage & { params?: Record<string, string> };
+/**
+ * A request Bolt's HTTPReceiver (customRoutes) or our own server hands over, with `:name` path
+ * parameters. Bolt types them as Express's ParamsDictionary (a repeated parameter is an array).
+ */
+export type RouteRequest = IncomingMessage & { params?: Record<string, string | string[]> };
+
+/** One path parameter as a string ("" when absent). */
+export function pathParam(req: RouteRequest, name: string): string {
+  const value = req.params?.[name];
+  return Array.isArray(value) ? (value[0] ?? "") : (value ?? "");
+}
 
 export interface ApiRoute {
   path: string;

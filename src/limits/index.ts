@@ -1,2 +1,3 @@
 export * from "./rates.ts";
 export * from "./limiters.ts";
+export * from "./slack.ts";

@@ -10,6 +10,11 @@ export interface IngestOptions {
   spendingOrder?: readonly Bucket[];
   actor?: Actor;
   now?: () => Date;
+  /**
+   * Transactions writing one batch at once, each on its own connection (PostgreSQL only; PGlite
+   * has one connection). Records of one account always go to the same transaction.
+   */
+  parallel?: number;
 }
 
 export interface IngestResult {
@@ -93,29 +98,63 @@ export async function ingestUsage(prisma: PrismaClient, records: IndexedRecord[]
     }
   }
 
-  if (fresh.length > 0) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const written = await prisma.$transaction((tx) => ingestInTransaction(tx, fresh, options), { maxWait: 30_000, timeout: 120_000 });
-        result.accepted.push(...written.accepted);
-        result.duplicates.push(...written.duplicates);
-        result.rejected.push(...written.rejected);
-        result.entries = written.entries;
-        result.alerts = written.alerts;
-        break;
-      } catch (err) {
-        if (attempt < 3 && isUniqueViolation(err)) continue;
-        throw err;
-      }
-    }
+  const chunks = chunkByAccount(fresh, Math.max(1, options.parallel ?? 1));
+  const written = await Promise.all(chunks.map((chunk) => ingestChunk(prisma, chunk, options)));
+  for (const part of written) {
+    result.accepted.push(...part.accepted);
+    result.duplicates.push(...part.duplicates);
+    result.rejected.push(...part.rejected);
+    result.entries += part.entries;
+    result.alerts += part.alerts;
   }
 
+  const position = new Map(fresh.map((item) => [item.record.id, item.index]));
+  const byPosition = (a: string, b: string) => position.get(a)! - position.get(b)!;
+  result.accepted.sort(byPosition);
+  result.duplicates.sort(byPosition);
   result.rejected.sort((a, b) => a.index - b.index);
   if (result.entries > 0) entriesPosted.inc({ type: "api_usage" }, result.entries);
   if (result.accepted.length > 0) usageRecordsReceived.inc({ outcome: "accepted" }, result.accepted.length);
   if (result.duplicates.length > 0) usageRecordsReceived.inc({ outcome: "duplicate" }, result.duplicates.length);
   if (result.rejected.length > 0) usageRecordsReceived.inc({ outcome: "rejected" }, result.rejected.length);
   return result;
+}
+
+/**
+ * Splits a batch into `parts` groups of whole accounts (contiguous in id order), each written by
+ * its own transaction on its own connection. Every transaction locks its accounts in ascending
+ * id order, so however the groups of concurrent batches overlap, no two can wait on each other
+ * in a cycle.
+ */
+function chunkByAccount(records: IndexedRecord[], parts: number): IndexedRecord[][] {
+  if (records.length === 0) return [];
+  const byAccount = new Map<string, IndexedRecord[]>();
+  for (const item of records) {
+    const list = byAccount.get(item.record.accountId);
+    if (list) list.push(item);
+    else byAccount.set(item.record.accountId, [item]);
+  }
+  const accounts = [...byAccount.keys()].sort();
+  const target = Math.ceil(records.length / Math.min(parts, accounts.length));
+  const chunks: IndexedRecord[][] = [[]];
+  for (const account of accounts) {
+    if (chunks.at(-1)!.length >= target) chunks.push([]);
+    chunks.at(-1)!.push(...byAccount.get(account)!);
+  }
+  // Within a chunk, records keep the order they were sent in: that is the order they are debited.
+  for (const chunk of chunks) chunk.sort((a, b) => a.index - b.index);
+  return chunks;
+}
+
+async function ingestChunk(prisma: PrismaClient, records: IndexedRecord[], options: IngestOptions): Promise<IngestResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await prisma.$transaction((tx) => ingestInTransaction(tx, records, options), { maxWait: 30_000, timeout: 120_000 });
+    } catch (err) {
+      if (attempt < 3 && isUniqueViolation(err)) continue;
+      throw err;
+    }
+  }
 }
 
 function conflict(item: IndexedRecord): RejectedRecord {
@@ -146,6 +185,12 @@ interface PlannedEntry {
   memo: string;
 }
 
+interface KnownState {
+  usage: { recordId: string; accountId: string; cost: string; model: string; endpoint: string }[] | null;
+  postings: { key: string; hash: string }[] | null;
+  balances: { accountId: string; bucket: Bucket; amount: string }[] | null;
+}
+
 async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: IngestOptions): Promise<IngestResult> {
   const result: IngestResult = { accepted: [], duplicates: [], rejected: [], entries: 0, alerts: 0 };
   const actor = options.actor ?? USAGE_ACTOR;
@@ -160,30 +205,32 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
   );
   const accounts = new Map(locked.map((a) => [a.id, a]));
 
-  // Read after the locks: a concurrent batch with the same records has committed by now.
+  // One statement after the locks, so its snapshot includes whatever a concurrent batch on the
+  // same accounts committed while we waited (joining balances into the locking query would not:
+  // a re-checked locked row keeps the joined rows it first saw).
   const ids = records.map((r) => r.record.id);
-  const keys = ids.map(usageKey);
-  const usageRows = await tx.$queryRawUnsafe<{ recordId: string; accountId: string; cost: bigint; model: string; endpoint: string }[]>(
-    `SELECT "recordId", "accountId"::text AS "accountId", "cost", "model", "endpoint" FROM "usage_records" WHERE "recordId" = ANY($1::text[])`,
+  const [known] = await tx.$queryRawUnsafe<KnownState[]>(
+    `SELECT
+       (SELECT json_agg(json_build_object('recordId', "recordId", 'accountId', "accountId", 'cost', "cost"::text, 'model', "model", 'endpoint', "endpoint"))
+          FROM "usage_records" WHERE "recordId" = ANY($1::text[])) AS usage,
+       (SELECT json_agg(json_build_object('key', "idempotencyKey", 'hash', "requestHash"))
+          FROM "postings" WHERE "idempotencyKey" = ANY($2::text[])) AS postings,
+       (SELECT json_agg(json_build_object('accountId', "accountId", 'bucket', "bucket", 'amount', "amount"::text))
+          FROM "balances" WHERE "accountId" = ANY($3::uuid[])) AS balances`,
     ids,
-  );
-  const postingRows = await tx.$queryRawUnsafe<{ key: string; hash: string }[]>(
-    `SELECT "idempotencyKey" AS key, "requestHash" AS hash FROM "postings" WHERE "idempotencyKey" = ANY($1::text[])`,
-    keys,
-  );
-  const usageSeen = new Map(usageRows.map((u) => [u.recordId, { ...u, cost: BigInt(u.cost) }]));
-  const postingSeen = new Map(postingRows.map((p) => [p.key, p.hash]));
-
-  const balanceRows = await tx.$queryRawUnsafe<{ accountId: string; bucket: Bucket; amount: bigint }[]>(
-    `SELECT "accountId"::text AS "accountId", "bucket", "amount" FROM "balances" WHERE "accountId" = ANY($1::uuid[])`,
+    ids.map(usageKey),
     [...accounts.keys()],
   );
+  const parse = <T>(value: T | string | null): T | null => (typeof value === "string" ? (JSON.parse(value) as T) : value);
+  const usageSeen = new Map((parse(known.usage) ?? []).map((u) => [u.recordId, { ...u, cost: BigInt(u.cost) }]));
+  const postingSeen = new Map((parse(known.postings) ?? []).map((p) => [p.key, p.hash]));
+
   const balances = new Map<string, BucketBalances>();
   for (const id of accounts.keys()) balances.set(id, emptyBalances());
-  for (const row of balanceRows) balances.get(row.accountId)![row.bucket] = BigInt(row.amount);
+  for (const row of parse(known.balances) ?? []) balances.get(row.accountId)![row.bucket] = BigInt(row.amount);
   const before = new Map([...balances].map(([id, b]) => [id, totalOf(b)]));
 
-  const toWrite: IndexedRecord[] = [];
+  const toWrite: UsageRecordInput[] = [];
   const postings: { key: string; hash: string }[] = [];
   const entries: PlannedEntry[] = [];
   const touched = new Map<string, Set<Bucket>>();
@@ -205,7 +252,7 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
       result.rejected.push({ index: item.index, id: record.id, reason: "unknown_account", message: `no account ${record.accountId}` });
       continue;
     }
-    toWrite.push(item);
+    toWrite.push(record);
     lastRecordOf.set(record.accountId, record.id);
     if (record.cost === 0n) continue;
     postings.push({ key, hash });
@@ -229,65 +276,64 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
     });
   }
 
-  if (postings.length > 0) {
-    const created = await tx.$queryRawUnsafe<{ id: bigint; key: string }[]>(
-      `INSERT INTO "postings" ("idempotencyKey", "requestHash")
-       SELECT k, h FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(k, h, n) ORDER BY n
-       RETURNING "id", "idempotencyKey" AS key`,
+  const balanceRows: { accountId: string; bucket: Bucket; amount: string }[] = [];
+  for (const [accountId, buckets] of touched) {
+    for (const bucket of buckets) balanceRows.push({ accountId, bucket, amount: balances.get(accountId)![bucket].toString() });
+  }
+
+  if (toWrite.length > 0) {
+    // One statement writes it all. Entries take their ids from the sequence in ORDER BY n order,
+    // so an account's entries read back by id replay its balance-after column as computed here.
+    // The foreign keys of the entries on the new postings are checked at the end of the
+    // statement, when the postings are there.
+    await tx.$executeRawUnsafe(
+      `WITH new_postings AS (
+         INSERT INTO "postings" ("idempotencyKey", "requestHash")
+         SELECT k, h FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(k, h, n) ORDER BY n
+         RETURNING "id", "idempotencyKey"
+       ), new_entries AS (
+         INSERT INTO "ledger_entries" ("postingId", "accountId", "type", "bucket", "amount", "balanceAfter", "bucketBalanceAfter",
+                                       "actorType", "actorId", "reference", "memo", "idempotencyKey")
+         SELECT p."id", e.a, 'api_usage', e.b, e.amt, e.ba, e.bba, $11, $12, e.r, e.m, e.k
+         FROM unnest($3::text[], $4::uuid[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $13::text[])
+              WITH ORDINALITY AS e(pk, a, b, amt, ba, bba, k, r, m, n)
+         JOIN new_postings p ON p."idempotencyKey" = e.pk
+         ORDER BY e.n
+         RETURNING 1
+       ), new_balances AS (
+         INSERT INTO "balances" ("accountId", "bucket", "amount", "updatedAt")
+         SELECT a, b, amt, now() FROM unnest($14::uuid[], $15::text[], $16::bigint[]) AS t(a, b, amt)
+         ON CONFLICT ("accountId", "bucket") DO UPDATE SET "amount" = EXCLUDED."amount", "updatedAt" = EXCLUDED."updatedAt"
+         RETURNING 1
+       )
+       INSERT INTO "usage_records" ("recordId", "accountId", "model", "endpoint", "inputTokens", "outputTokens", "cachedTokens", "calls", "cost", "occurredAt")
+       SELECT * FROM unnest($17::text[], $18::uuid[], $19::text[], $20::text[], $21::int[], $22::int[], $23::int[], $24::int[], $25::bigint[], $26::timestamptz[])`,
       postings.map((p) => p.key),
       postings.map((p) => p.hash),
-    );
-    const postingIds = new Map(created.map((p) => [p.key, String(p.id)]));
-    // Ids come from the sequence in ORDER BY n order, so an account's entries read back by id
-    // replay its balance-after column in the order it was computed.
-    await tx.$executeRawUnsafe(
-      `INSERT INTO "ledger_entries" ("postingId", "accountId", "type", "bucket", "amount", "balanceAfter", "bucketBalanceAfter",
-                                     "actorType", "actorId", "reference", "memo", "idempotencyKey")
-       SELECT p, a, 'api_usage', b, amt, ba, bba, $8, $9, r, m, k
-       FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $10::text[], $11::text[])
-            WITH ORDINALITY AS t(p, a, b, amt, ba, bba, k, r, m, n)
-       ORDER BY n`,
-      entries.map((e) => postingIds.get(e.key)!),
+      entries.map((e) => e.key),
       entries.map((e) => e.accountId),
       entries.map((e) => e.bucket),
       entries.map((e) => e.amount.toString()),
       entries.map((e) => e.balanceAfter.toString()),
       entries.map((e) => e.bucketBalanceAfter.toString()),
       entries.map((e) => e.entryKey),
+      entries.map((e) => e.reference),
       actor.type,
       actor.id ?? null,
-      entries.map((e) => e.reference),
       entries.map((e) => e.memo),
-    );
-    const rows: { accountId: string; bucket: Bucket; amount: string }[] = [];
-    for (const [accountId, buckets] of touched) {
-      for (const bucket of buckets) rows.push({ accountId, bucket, amount: balances.get(accountId)![bucket].toString() });
-    }
-    await tx.$executeRawUnsafe(
-      `INSERT INTO "balances" ("accountId", "bucket", "amount", "updatedAt")
-       SELECT a, b, amt, now() FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS t(a, b, amt)
-       ON CONFLICT ("accountId", "bucket") DO UPDATE SET "amount" = EXCLUDED."amount", "updatedAt" = EXCLUDED."updatedAt"`,
-      rows.map((r) => r.accountId),
-      rows.map((r) => r.bucket),
-      rows.map((r) => r.amount),
-    );
-  }
-
-  if (toWrite.length > 0) {
-    const r = toWrite.map((i) => i.record);
-    await tx.$executeRawUnsafe(
-      `INSERT INTO "usage_records" ("recordId", "accountId", "model", "endpoint", "inputTokens", "outputTokens", "cachedTokens", "calls", "cost", "occurredAt")
-       SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[], $8::int[], $9::bigint[], $10::timestamptz[])`,
-      r.map((x) => x.id),
-      r.map((x) => x.accountId),
-      r.map((x) => x.model),
-      r.map((x) => x.endpoint),
-      r.map((x) => x.inputTokens),
-      r.map((x) => x.outputTokens),
-      r.map((x) => x.cachedTokens),
-      r.map((x) => x.calls),
-      r.map((x) => x.cost.toString()),
-      r.map((x) => x.time.toISOString()),
+      balanceRows.map((r) => r.accountId),
+      balanceRows.map((r) => r.bucket),
+      balanceRows.map((r) => r.amount),
+      toWrite.map((x) => x.id),
+      toWrite.map((x) => x.accountId),
+      toWrite.map((x) => x.model),
+      toWrite.map((x) => x.endpoint),
+      toWrite.map((x) => x.inputTokens),
+      toWrite.map((x) => x.outputTokens),
+      toWrite.map((x) => x.cachedTokens),
+      toWrite.map((x) => x.calls),
+      toWrite.map((x) => x.cost.toString()),
+      toWrite.map((x) => x.time.toISOString()),
     );
   }
 
@@ -302,7 +348,7 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
     if (done === "notify") result.alerts++;
   }
 
-  result.accepted = toWrite.map((i) => i.record.id);
+  result.accepted = toWrite.map((r) => r.id);
   result.entries = entries.length;
   return result;
 }

@@ -39,7 +39,7 @@ async function send(body: unknown, key: string | null = KEY): Promise<{ status: 
     headers,
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
-  return { status: res.status, json: await res.json() };
+  return { status: res.status, json: (await res.json()) as UsageResponse & { error?: string; message?: string } };
 }
 
 async function written(accountId: string) {
