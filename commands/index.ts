@@ -9,8 +9,9 @@ import history from "./history.ts";
 import link from "./link.ts";
 import proof from "./proof.ts";
 import queue from "./queue.ts";
+import recheck from "./recheck.ts";
 import reject from "./reject.ts";
 import topup from "./topup.ts";
 
 /** Every chat command. Adapters know only this registry. */
-export const registry = createRegistry([topup, proof, balance, history, cancel, alerts, link, help, confirm, reject, queue, account]);
+export const registry = createRegistry([topup, proof, balance, history, cancel, alerts, link, help, confirm, reject, recheck, queue, account]);

@@ -2,12 +2,15 @@ import type { Registry } from "../core/dispatch.ts";
 import { runOutbox, type Deliverers } from "../notify/outbox.ts";
 import type { Services } from "../services.ts";
 import { expireOrders } from "../topups/expireOrders.ts";
+import { startChainWatcher } from "../chain/watcher.ts";
+import { closeChainClients } from "../chain/rpc.ts";
 
 const EXPIRY_INTERVAL_MS = 30_000;
 
 /**
- * The worker process: delivers the outbox through every configured platform and expires
- * pending orders past their deadline. Any number of workers can run on one database.
+ * The worker process: delivers the outbox through every configured platform, watches the chain
+ * for submitted USDT payments (auto-confirming where a network allows it), and expires pending
+ * orders past their deadline. Any number of workers can run on one database.
  */
 export async function startWorker(services: Services, _registry: Registry, signal: AbortSignal): Promise<() => Promise<void>> {
   const deliverers: Deliverers = {};
@@ -25,10 +28,13 @@ export async function startWorker(services: Services, _registry: Registry, signa
       const expired = await expireOrders(services);
       if (expired) services.log.info({ expired }, "orders expired");
     }, services),
+    // Expiry runs above, once for every network.
+    startChainWatcher(services, signal, { expiryIntervalMs: 0 }),
   ];
   return async () => {
     await Promise.allSettled(loops);
     for (const stop of stops) await stop();
+    closeChainClients();
   };
 }
 

@@ -82,9 +82,10 @@ export async function confirmTopup(services: Services, input: ConfirmInput): Pro
         reference: order.orderNo,
         memo: `Top-up ${order.orderNo} via ${order.methodId}`,
       });
-      if (input.creditedLogs?.length && order.network && order.txHash) {
+      const creditedLogs = input.creditedLogs ?? verifiedLogs(order);
+      if (creditedLogs.length && order.network && order.txHash) {
         await tx.creditedLog.createMany({
-          data: input.creditedLogs.map((log) => ({
+          data: creditedLogs.map((log) => ({
             network: order.network!,
             txHash: order.txHash!,
             logIndex: log.logIndex,
@@ -122,4 +123,10 @@ export async function confirmTopup(services: Services, input: ConfirmInput): Pro
     if (err instanceof Refusal) return refuse(services, decider, "topup.confirm", err.reason, err.error, refs);
     throw err;
   }
+}
+
+/** The chain logs a stored verdict matched: what a click on Confirm consumes, like the watcher's credit. */
+function verifiedLogs(order: Order): CreditedLogInput[] {
+  const verdict = order.verdict as { transferLogs?: { logIndex: number; amountRaw: string }[] } | null;
+  return (verdict?.transferLogs ?? []).map((log) => ({ logIndex: log.logIndex, amountRaw: log.amountRaw }));
 }
