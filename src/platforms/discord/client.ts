@@ -240,6 +240,8 @@ export function createDiscordBot(services: Services, registry: Registry, options
       }
       throw err;
     });
+    // Awaited below in every path; this only keeps a failure during the defer from counting as unhandled.
+    pending.catch(() => undefined);
     const deferAfterMs = options.deferAfterMs ?? 1500;
     let timer: NodeJS.Timeout | undefined;
     const early = deferAfterMs <= 0 ? undefined : await Promise.race([pending, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), deferAfterMs)))]);
@@ -287,6 +289,7 @@ export function createDiscordBot(services: Services, registry: Registry, options
         timer = setTimeout(() => reject(new Error(`Discord client not ready after ${timeoutMs} ms`)), timeoutMs);
         client.once(Events.ClientReady, () => resolve());
       });
+      ready.catch(() => undefined);
       try {
         await client.login(options.token);
         await ready;

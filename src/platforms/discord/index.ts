@@ -27,7 +27,12 @@ export async function startDiscord(services: Services, registry: Registry, overr
   const budget = options.budget ?? new InvalidRequestBudget();
   const bot = createDiscordBot(services, registry, { ...options, budget });
   const deliverer = createDiscordDeliverer(services, { token: options.token, supportChannelId: options.supportChannelId, api: options.api, budget });
-  await bot.login();
+  try {
+    await bot.login();
+  } catch (err) {
+    await bot.destroy().catch(() => undefined);
+    throw err;
+  }
   return { bot, deliverer, stop: () => bot.destroy() };
 }
 
