@@ -1,0 +1,72 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+
+const START_SCRIPT = fileURLToPath(new URL("../scripts/start-postgres.sh", import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function pgBin(): string {
+  const versions = readdirSync("/usr/lib/postgresql").sort((a, b) => Number(a) - Number(b));
+  return path.join("/usr/lib/postgresql", versions.at(-1)!, "bin");
+}
+
+/**
+ * A database of its own for one benchmark run: a fresh database on DATABASE_URL's server when it
+ * is set (dropped afterwards), otherwise a throw-away server from scripts/start-postgres.sh
+ * (stopped and deleted afterwards).
+ */
+export async function benchDatabase(label: string): Promise<{ url: string; close(): Promise<void> }> {
+  const base = process.env.DATABASE_URL;
+  if (base) {
+    const name = `bench_${label}_${randomBytes(4).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${name}"`);
+    await admin.end();
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    return {
+      url: url.toString(),
+      async close() {
+        const admin = new pg.Client({ connectionString: base });
+        await admin.connect();
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await admin.end();
+      },
+    };
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), `bench-pg-${label}-`));
+  const port = await freePort();
+  const url = execFileSync(START_SCRIPT, [dir, String(port)], { encoding: "utf8" }).trim();
+  console.log(`(throw-away PostgreSQL on port ${port}; set DATABASE_URL to use your own server)`);
+  return {
+    url,
+    async close() {
+      const args = ["-D", dir, "-m", "fast", "-w", "stop"];
+      const ctl = path.join(pgBin(), "pg_ctl");
+      if (process.getuid?.() === 0) execFileSync("runuser", ["-u", "postgres", "--", ctl, ...args], { stdio: "ignore" });
+      else execFileSync(ctl, args, { stdio: "ignore" });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}

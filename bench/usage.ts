@@ -1,0 +1,138 @@
+/**
+ * npm run bench:usage — usage records ingested per second through POST /api/v1/usage on
+ * PostgreSQL, in batches of 1,000 over 10,000 accounts (goal ≥ 20,000/s). The baseline, in the
+ * same run, is the ledger's own one-posting-per-transaction path (`post`) on the same database.
+ */
+import { randomUUID } from "node:crypto";
+import { createServices } from "../src/app/createServices.ts";
+import { loadEnv } from "../src/config/env.ts";
+import { openDatabase } from "../src/db/index.ts";
+import { startWebServer } from "../src/http/server.ts";
+import { post } from "../src/ledger/postEntries.ts";
+import { reconcile } from "../src/ledger/reconcile.ts";
+import { createLogger } from "../src/log.ts";
+import { benchDatabase } from "./throwawayPostgres.ts";
+
+const ACCOUNTS = 10_000;
+const BATCH = 1_000;
+const BATCHES = Number(process.env.BENCH_BATCHES ?? 60);
+const WARMUP_BATCHES = 5;
+const BASELINE_RECORDS = Number(process.env.BENCH_BASELINE_RECORDS ?? 1_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1);
+const GOAL = 20_000;
+const KEY = `bench-${randomUUID()}`;
+
+const target = await benchDatabase("usage");
+const db = await openDatabase({ url: target.url, poolSize: 10 });
+try {
+  await db.migrate();
+  const env = loadEnv({ DATABASE_URL: target.url, API_KEYS: KEY, LOG_LEVEL: "silent" });
+  const services = await createServices({ env, db, allowDemoMethods: true, migrate: false, log: createLogger({ level: "silent" }) });
+
+  console.log(`seeding ${ACCOUNTS} accounts with $1,000 of principal each…`);
+  const accountIds = await seedAccounts(db.prisma);
+
+  const web = await startWebServer(services, 0, "127.0.0.1");
+  const url = `http://127.0.0.1:${web.port}/api/v1/usage`;
+  let sequence = 0;
+  const batch = () =>
+    JSON.stringify({
+      records: Array.from({ length: BATCH }, () => {
+        const n = sequence++;
+        return {
+          id: `bench-${n}`,
+          accountId: accountIds[Math.floor(Math.random() * ACCOUNTS)],
+          model: "gpt-4o-mini",
+          endpoint: "/v1/chat/completions",
+          inputTokens: 1000 + (n % 500),
+          outputTokens: 200 + (n % 300),
+          cost: String(100 + (n % 5000)),
+          time: new Date().toISOString(),
+        };
+      }),
+    });
+  const send = async (body: string) => {
+    const res = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body });
+    const json = (await res.json()) as { counts?: { accepted: number } };
+    if (res.status !== 200 || json.counts?.accepted !== BATCH) throw new Error(`unexpected answer ${res.status}: ${JSON.stringify(json).slice(0, 300)}`);
+  };
+
+  for (let i = 0; i < WARMUP_BATCHES; i++) await send(batch());
+  // Bodies are built before the clock starts: the gateway's JSON is not ours to time.
+  const bodies = Array.from({ length: BATCHES }, batch);
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) await send(bodies[next++]);
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const batched = (BATCHES * BATCH) / seconds;
+
+  // Baseline: the ledger's per-record path (one transaction per record), with the same accounts.
+  const baselineStarted = performance.now();
+  for (let i = 0; i < BASELINE_RECORDS; i++) {
+    await post(db.prisma, {
+      idempotencyKey: `baseline:${i}`,
+      lines: [{ accountId: accountIds[Math.floor(Math.random() * ACCOUNTS)], type: "api_usage", amount: -BigInt(100 + i) }],
+      actor: { type: "system", id: "bench" },
+      spendingOrder: env.SPENDING_ORDER,
+    });
+  }
+  const baseline = BASELINE_RECORDS / ((performance.now() - baselineStarted) / 1000);
+
+  // Re-sending the whole run must debit nothing more: time the duplicate path too.
+  const replayStarted = performance.now();
+  for (const body of bodies.slice(0, 10)) {
+    const res = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body });
+    const json = (await res.json()) as { counts: { accepted: number; duplicates: number } };
+    if (json.counts.accepted !== 0 || json.counts.duplicates !== BATCH) throw new Error("a replayed batch was debited again");
+  }
+  const replay = (10 * BATCH) / ((performance.now() - replayStarted) / 1000);
+
+  const report = await reconcile(db.prisma);
+  const rows = await db.prisma.usageRecord.count();
+  await web.close();
+
+  const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+  console.log("");
+  console.log(`usage ingestion on PostgreSQL: ${BATCHES} batches of ${BATCH} over ${ACCOUNTS} accounts, ${CONCURRENCY} client(s)`);
+  console.log(`  batched HTTP ingestion : ${fmt(batched)} records/s  (${seconds.toFixed(2)} s for ${fmt(BATCHES * BATCH)})`);
+  console.log(`  replayed batches       : ${fmt(replay)} records/s recognised as duplicates`);
+  console.log(`  baseline, post() each  : ${fmt(baseline)} records/s  (${fmt(BASELINE_RECORDS)} records)`);
+  console.log(`  ratio batched/baseline : ${(batched / baseline).toFixed(1)}×`);
+  console.log(`  goal ${fmt(GOAL)}/s        : ${batched >= GOAL ? "met" : "NOT met"} (${(batched / GOAL).toFixed(2)}× the goal)`);
+  console.log(`  usage rows ${fmt(rows)}, reconcile: ${report.mismatches.length === 0 ? "every balance equals its entries" : `${report.mismatches.length} MISMATCHES`}`);
+  if (report.mismatches.length > 0 || rows !== (BATCHES + WARMUP_BATCHES) * BATCH) process.exitCode = 1;
+} finally {
+  await db.close();
+  await target.close();
+}
+
+/** 10,000 accounts, each credited $1,000 by one seed posting, written with set-based SQL. */
+async function seedAccounts(prisma: typeof db.prisma): Promise<string[]> {
+  const ids = Array.from({ length: ACCOUNTS }, () => randomUUID()).sort();
+  await prisma.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "accounts" ("id", "lowBalanceThreshold") SELECT id, 5000000 FROM unnest($1::uuid[]) AS t(id)`,
+      ids,
+    );
+    const [posting] = await tx.$queryRawUnsafe<{ id: bigint }[]>(
+      `INSERT INTO "postings" ("idempotencyKey", "requestHash") VALUES ('bench:seed', 'bench') RETURNING "id"`,
+    );
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "ledger_entries" ("postingId", "accountId", "type", "bucket", "amount", "balanceAfter", "bucketBalanceAfter", "actorType", "actorId", "idempotencyKey")
+       SELECT $1::bigint, id, 'admin_adjustment', 'principal', 1000000000, 1000000000, 1000000000, 'system', 'bench', 'bench:seed#' || n
+       FROM unnest($2::uuid[]) WITH ORDINALITY AS t(id, n)`,
+      String(posting.id),
+      ids,
+    );
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "balances" ("accountId", "bucket", "amount") SELECT id, 'principal', 1000000000 FROM unnest($1::uuid[]) AS t(id)`,
+      ids,
+    );
+  });
+  await prisma.$executeRawUnsafe(`ANALYZE`);
+  return ids;
+}
