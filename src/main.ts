@@ -5,6 +5,7 @@ import { MethodsConfigError } from "./topups/methods.ts";
 import { startConsole } from "./platforms/console/index.ts";
 import { startWorker } from "./app/worker.ts";
 import { startWeb } from "./app/web.ts";
+import type { Deliverers } from "./notify/outbox.ts";
 
 /**
  * `npm start` runs everything that is configured in one process: the web server when Slack
@@ -42,7 +43,15 @@ async function main(argv: string[]): Promise<void> {
   process.once("SIGINT", () => void stop().then(() => process.exit(0)));
 
   if (role === "web" || (role === "all" && needsWeb(env))) stops.push(await startWeb(services, registry));
-  if (role === "worker" || role === "all") stops.push(await startWorker(services, registry, controller.signal));
+  const provided: Deliverers = {};
+  if (role === "discord" || (role === "all" && env.DISCORD_TOKEN)) {
+    const { startDiscord } = await import("./platforms/discord/index.ts");
+    const discord = await startDiscord(services, registry);
+    services.log.info("discord client ready");
+    provided.discord = discord.deliverer;
+    stops.push(() => discord.stop());
+  }
+  if (role === "worker" || role === "all") stops.push(await startWorker(services, registry, controller.signal, provided));
 }
 
 function needsWeb(env: Env): boolean {

@@ -12,14 +12,26 @@ const EXPIRY_INTERVAL_MS = 30_000;
  * for submitted USDT payments (auto-confirming where a network allows it), and expires pending
  * orders past their deadline. Any number of workers can run on one database.
  */
-export async function startWorker(services: Services, _registry: Registry, signal: AbortSignal): Promise<() => Promise<void>> {
-  const deliverers: Deliverers = {};
+export async function startWorker(
+  services: Services,
+  _registry: Registry,
+  signal: AbortSignal,
+  /** Deliverers a surface in this process already has (they share its rate-limit state). */
+  provided: Deliverers = {},
+): Promise<() => Promise<void>> {
+  const deliverers: Deliverers = { ...provided };
   const stops: (() => Promise<void>)[] = [];
-  if (services.env.SLACK_BOT_TOKEN) {
+  if (services.env.SLACK_BOT_TOKEN && !deliverers.slack) {
     const { slackDelivererFromEnv } = await import("../platforms/slack/index.ts");
     const slack = slackDelivererFromEnv(services);
     deliverers.slack = slack.deliverer;
     stops.push(slack.stop);
+  }
+  if (services.env.DISCORD_TOKEN && !deliverers.discord) {
+    const { discordDelivererFromEnv } = await import("../platforms/discord/index.ts");
+    const discord = discordDelivererFromEnv(services);
+    deliverers.discord = discord.deliverer;
+    stops.push(discord.stop);
   }
 
   const loops = [

@@ -8,7 +8,7 @@ export type Platform = "slack" | "discord" | "console";
 /** Who is asking, as the adapter established it from a verified platform request. */
 export interface Caller {
   platform: Platform;
-  /** Slack team id, Discord guild id ("dm" outside a guild), "local" for the console. */
+  /** Slack team id; "discord" for Discord (its user ids are global); "local" for the console. */
   workspaceId: string;
   userId: string;
   displayName?: string;
