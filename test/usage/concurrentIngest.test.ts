@@ -8,6 +8,8 @@ import type { Database } from "../../src/db/index.ts";
 import { readBalances } from "../../src/ledger/postEntries.ts";
 import { reconcile } from "../../src/ledger/reconcile.ts";
 import { totalOf } from "../../src/ledger/types.ts";
+import { ingestUsage } from "../../src/usage/ingestUsage.ts";
+import { parseUsageBatch } from "../../src/usage/usageRecord.ts";
 import { onPostgres, openTestDatabase } from "../helpers/db.ts";
 import { accountWith, USD, usageRecord, type RawRecord } from "./fixtures.ts";
 
@@ -93,6 +95,29 @@ describe.skipIf(!onPostgres)("usage ingestion by two OS processes at once", () =
     expect(debited._sum.amount).toBe(-[...costOf.values()].reduce((a, b) => a + b, 0n));
     for (const account of accounts) {
       expect(totalOf(await readBalances(db.prisma, account))).toBe(101n * USD - (spentBy.get(account) ?? 0n));
+    }
+    expect((await reconcile(db.prisma)).mismatches).toEqual([]);
+  });
+
+  it("lets one of two writers win a record id sent for two different accounts, and writes nothing for the other", async () => {
+    // The two batches lock different accounts, so only the unique keys stand between them.
+    for (let round = 0; round < 10; round++) {
+      const [a, b] = [await accountWith(db.prisma, { principal: 10n * USD }), await accountWith(db.prisma, { principal: 10n * USD })];
+      const id = `contested-${round}-${Date.now()}`;
+      const batchFor = (account: string) => parseUsageBatch({ records: [usageRecord(account, 1n * USD, { id }), usageRecord(account, 1000n)] }).valid;
+      const [ra, rb] = await Promise.all([ingestUsage(db.prisma, batchFor(a)), ingestUsage(db.prisma, batchFor(b))]);
+      const winners = [ra, rb].filter((r) => r.accepted.includes(id));
+      const losers = [ra, rb].filter((r) => r.rejected.some((x) => x.id === id && x.reason === "id_conflict"));
+      expect(winners).toHaveLength(1);
+      expect(losers).toHaveLength(1);
+      // The loser's other record still went through.
+      expect(losers[0].accepted).toHaveLength(1);
+      const rows = await db.prisma.usageRecord.findMany({ where: { recordId: id } });
+      expect(rows).toHaveLength(1);
+      const winner = rows[0].accountId;
+      const loser = winner === a ? b : a;
+      expect(totalOf(await readBalances(db.prisma, winner))).toBe(9n * USD - 1000n);
+      expect(totalOf(await readBalances(db.prisma, loser))).toBe(10n * USD - 1000n);
     }
     expect((await reconcile(db.prisma)).mismatches).toEqual([]);
   });
