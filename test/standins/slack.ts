@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { WebSocketServer, type WebSocket } from "ws";
 
 /**
  * A stand-in for Slack on 127.0.0.1, speaking the documented Web API (POST, form-encoded or JSON
@@ -64,6 +65,8 @@ export interface SlackStandInOptions {
   teamId?: string;
   teamDomain?: string;
   botToken?: string;
+  /** The app-level token (xapp-…) that opens Socket Mode connections. */
+  appToken?: string;
   botUserId?: string;
   botId?: string;
   appId?: string;
@@ -76,6 +79,7 @@ export class SlackStandIn {
   readonly teamId: string;
   readonly teamDomain: string;
   readonly botToken: string;
+  readonly appToken: string;
   readonly botUserId: string;
   readonly botId: string;
   readonly appId: string;
@@ -98,11 +102,17 @@ export class SlackStandIn {
   private readonly rateLimits = new Map<string, { remaining: number; retryAfterSeconds: number }>();
   private readonly failures = new Map<string, { remaining: number; error: string }>();
   private readonly waiters = new Set<() => void>();
+  private readonly sockets = new Set<WebSocket>();
+  private readonly socketAcks = new Map<string, (ack: Record<string, unknown>) => void>();
+  private wss?: WebSocketServer;
+  /** Every message a Socket Mode client sent back (acks), in order. */
+  readonly socketMessages: Record<string, unknown>[] = [];
 
   constructor(options: SlackStandInOptions = {}) {
     this.teamId = options.teamId ?? "T0CREDIT01";
     this.teamDomain = options.teamDomain ?? "creditdesk-test";
     this.botToken = options.botToken ?? `xoxb-${randomBytes(6).toString("hex")}-standin`;
+    this.appToken = options.appToken ?? `xapp-1-A0CREDIT01-${randomBytes(6).toString("hex")}`;
     this.botUserId = options.botUserId ?? "U0BOT00001";
     this.botId = options.botId ?? "B0BOT00001";
     this.appId = options.appId ?? "A0CREDIT01";
@@ -115,6 +125,11 @@ export class SlackStandIn {
         res.end(String(err));
       });
     });
+    this.wss = new WebSocketServer({ noServer: true });
+    this.server.on("upgrade", (req, socket, head) => {
+      if (!new URL(req.url ?? "/", "http://x").pathname.startsWith("/link")) return socket.destroy();
+      this.wss!.handleUpgrade(req, socket, head, (ws) => this.acceptSocket(ws));
+    });
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
     const { port } = this.server.address() as AddressInfo;
     this.base = `http://127.0.0.1:${port}`;
@@ -123,6 +138,8 @@ export class SlackStandIn {
 
   async close(): Promise<void> {
     if (!this.server) return;
+    for (const ws of this.sockets) ws.terminate();
+    this.wss?.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
     this.server = undefined;
@@ -226,6 +243,53 @@ export class SlackStandIn {
     }
   }
 
+  // ---- Socket Mode --------------------------------------------------------------------------
+
+  /** Resolves once a Socket Mode client is connected (it has been sent `hello`). */
+  async socketConnected(timeoutMs = 8000): Promise<void> {
+    await this.waitFor(() => this.sockets.size > 0, timeoutMs, "a Socket Mode connection");
+  }
+
+  /**
+   * Sends an envelope over Socket Mode as Slack does (`slash_commands`, `interactive` or
+   * `events_api`) and resolves with the client's acknowledgement `{envelope_id, payload?}`.
+   */
+  async sendEnvelope(type: "slash_commands" | "interactive" | "events_api", payload: Record<string, unknown>, timeoutMs = 3000): Promise<Record<string, unknown>> {
+    const ws = [...this.sockets][0];
+    if (!ws) throw new Error("stand-in: no Socket Mode connection");
+    const envelopeId = randomBytes(16).toString("hex");
+    const acked = new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`stand-in: envelope ${type} not acknowledged within ${timeoutMs} ms`)), timeoutMs);
+      this.socketAcks.set(envelopeId, (ack) => {
+        clearTimeout(timer);
+        resolve(ack);
+      });
+    });
+    ws.send(JSON.stringify({ envelope_id: envelopeId, payload, type, accepts_response_payload: type !== "events_api", retry_attempt: 0, retry_reason: "" }));
+    return acked;
+  }
+
+  private acceptSocket(ws: WebSocket): void {
+    this.sockets.add(ws);
+    ws.on("close", () => this.sockets.delete(ws));
+    ws.on("message", (data) => {
+      let message: Record<string, unknown>;
+      try {
+        message = JSON.parse(String(data)) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      this.socketMessages.push(message);
+      const settle = typeof message.envelope_id === "string" ? this.socketAcks.get(message.envelope_id) : undefined;
+      if (settle) {
+        this.socketAcks.delete(message.envelope_id as string);
+        settle(message);
+      }
+    });
+    ws.send(JSON.stringify({ type: "hello", num_connections: 1, debug_info: { host: "standin", approximate_connection_time: 18060 }, connection_info: { app_id: this.appId } }));
+    for (const wake of [...this.waiters]) wake();
+  }
+
   // ---- HTTP -------------------------------------------------------------------------------
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -290,8 +354,10 @@ export class SlackStandIn {
       return;
     }
     let response: Record<string, unknown>;
+    // Socket Mode connections are opened with the app-level token, everything else with the bot's.
+    const expected = method === "apps.connections.open" ? this.appToken : this.botToken;
     if (!token) response = { ok: false, error: "not_authed" };
-    else if (token !== this.botToken) response = { ok: false, error: "invalid_auth" };
+    else if (token !== expected) response = { ok: false, error: method === "apps.connections.open" ? "not_allowed_token_type" : "invalid_auth" };
     else {
       const failure = this.failures.get(method);
       if (failure && failure.remaining > 0) {
@@ -307,6 +373,8 @@ export class SlackStandIn {
 
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
     switch (method) {
+      case "apps.connections.open":
+        return { ok: true, url: `${this.base.replace(/^http/, "ws")}/link/?ticket=${randomBytes(8).toString("hex")}&app_id=${this.appId}` };
       case "auth.test":
         return {
           ok: true,
@@ -641,8 +709,7 @@ export interface SlackUser {
   name?: string;
 }
 
-/** A slash command request body (form-encoded, as documented for slash commands). */
-export function slashCommandBody(input: {
+export interface SlashCommandInput {
   teamId: string;
   teamDomain?: string;
   user: SlackUser;
@@ -653,8 +720,11 @@ export function slashCommandBody(input: {
   responseUrl: string;
   triggerId: string;
   appId?: string;
-}): string {
-  return new URLSearchParams({
+}
+
+/** The fields of a slash command, as documented (over Socket Mode they arrive as this object). */
+export function slashCommandPayload(input: SlashCommandInput): Record<string, string> {
+  return {
     token: "deprecated-verification-token",
     team_id: input.teamId,
     team_domain: input.teamDomain ?? "creditdesk-test",
@@ -668,7 +738,12 @@ export function slashCommandBody(input: {
     is_enterprise_install: "false",
     response_url: input.responseUrl,
     trigger_id: input.triggerId,
-  }).toString();
+  };
+}
+
+/** A slash command request body: form-encoded, as Slack posts it over HTTP. */
+export function slashCommandBody(input: SlashCommandInput): string {
+  return new URLSearchParams(slashCommandPayload(input)).toString();
 }
 
 /** Interaction payloads arrive form-encoded as `payload=<JSON>`. */

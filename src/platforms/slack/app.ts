@@ -89,7 +89,8 @@ export async function createSlackApp(services: Services, registry: Registry, opt
   const linkSecret = settings.signingSecret ?? settings.botToken;
   const render: RenderOptions = { screenshots: screenshotLinks(settings.publicUrl, linkSecret) };
 
-  const routes: CustomRoute[] = [screenshotRoute(services, linkSecret), ...(options.customRoutes ?? [])];
+  // Screenshot links exist only where PUBLIC_URL says the server can be reached.
+  const routes: CustomRoute[] = [...(settings.publicUrl ? [screenshotRoute(services, linkSecret)] : []), ...(options.customRoutes ?? [])];
   if (options.apiRoutes !== false) routes.push(...(await loadApiRoutes(services)));
 
   const clientOptions = webClientOptions(settings.apiUrl, logger);
@@ -103,7 +104,9 @@ export async function createSlackApp(services: Services, registry: Registry, opt
       clientOptions,
       logger,
       customRoutes: routes,
-      installerOptions: { port: options.listen?.port ?? settings.port },
+      // The Socket Mode client opens its connection with a Web client of its own, built from
+      // these options: without them it would ignore SLACK_API_URL.
+      installerOptions: { port: options.listen?.port ?? settings.port, clientOptions: { slackApiUrl: settings.apiUrl } },
     });
   } else {
     receiver = new HTTPReceiver({
