@@ -27,7 +27,7 @@ const target = await benchDatabase("usage");
 const db = await openDatabase({ url: target.url, poolSize: 10 });
 try {
   await db.migrate();
-  const env = loadEnv({ DATABASE_URL: target.url, API_KEYS: KEY, LOG_LEVEL: "silent" });
+  const env = loadEnv({ DATABASE_URL: target.url, API_KEYS: KEY, LOG_LEVEL: "silent", USAGE_INGEST_PARALLEL: process.env.USAGE_INGEST_PARALLEL });
   const services = await createServices({ env, db, allowDemoMethods: true, migrate: false, log: createLogger({ level: "silent" }) });
 
   console.log(`seeding ${ACCOUNTS} accounts with $1,000 of principal each…`);
@@ -104,7 +104,7 @@ try {
 
   const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
   console.log("");
-  console.log(`usage ingestion on PostgreSQL: batches of ${BATCH} over ${ACCOUNTS} accounts, ${fmt(BATCHES * BATCH)} records per phase`);
+  console.log(`usage ingestion on PostgreSQL: batches of ${BATCH} over ${ACCOUNTS} accounts, ${fmt(BATCHES * BATCH)} records per phase, ${env.USAGE_INGEST_PARALLEL} transaction(s) per batch`);
   for (const p of phases) {
     console.log(`  batched HTTP, ${p.clients} client${p.clients > 1 ? "s" : " "}: ${fmt(p.rate)} records/s  (${p.seconds.toFixed(2)} s)`);
   }

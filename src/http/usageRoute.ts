@@ -4,9 +4,6 @@ import type { Services } from "../services.ts";
 import { ingestUsage } from "../usage/ingestUsage.ts";
 import { parseUsageBatch, UsageBatchError } from "../usage/usageRecord.ts";
 
-/** Transactions per batch on PostgreSQL; see ingestUsage's `parallel`. Overridable for tuning. */
-const PARALLEL = Number(process.env.USAGE_INGEST_PARALLEL) || 2;
-
 /** 1,000 records with 200-character ids, models and endpoints stay under this. */
 export const USAGE_BODY_LIMIT = 2 * 1024 * 1024;
 
@@ -27,7 +24,7 @@ export function usageRoute(services: Services): RouteHandler {
     const result = await ingestUsage(services.prisma, parsed.valid, {
       spendingOrder: services.env.SPENDING_ORDER,
       now: services.now,
-      parallel: services.db.kind === "postgres" ? PARALLEL : 1,
+      parallel: services.db.kind === "postgres" ? services.env.USAGE_INGEST_PARALLEL : 1,
     });
     const rejected = [...parsed.rejected, ...result.rejected].sort((a, b) => a.index - b.index);
     sendJson(res, 200, {

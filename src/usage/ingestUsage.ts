@@ -188,7 +188,8 @@ interface PlannedEntry {
 interface KnownState {
   usage: { recordId: string; accountId: string; cost: string; model: string; endpoint: string }[] | null;
   postings: { key: string; hash: string }[] | null;
-  balances: { accountId: string; bucket: Bucket; amount: string }[] | null;
+  /** Three parallel columns (account, bucket, amount): cheaper to build than an object per row. */
+  balances: [string[] | null, Bucket[] | null, string[] | null] | null;
 }
 
 async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: IngestOptions): Promise<IngestResult> {
@@ -215,7 +216,7 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
           FROM "usage_records" WHERE "recordId" = ANY($1::text[])) AS usage,
        (SELECT json_agg(json_build_object('key', "idempotencyKey", 'hash', "requestHash"))
           FROM "postings" WHERE "idempotencyKey" = ANY($2::text[])) AS postings,
-       (SELECT json_agg(json_build_object('accountId', "accountId", 'bucket', "bucket", 'amount', "amount"::text))
+       (SELECT ARRAY[array_agg("accountId"::text), array_agg("bucket"), array_agg("amount"::text)]
           FROM "balances" WHERE "accountId" = ANY($3::uuid[])) AS balances`,
     ids,
     ids.map(usageKey),
@@ -227,7 +228,12 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
 
   const balances = new Map<string, BucketBalances>();
   for (const id of accounts.keys()) balances.set(id, emptyBalances());
-  for (const row of parse(known.balances) ?? []) balances.get(row.accountId)![row.bucket] = BigInt(row.amount);
+  const [balanceAccounts, balanceBuckets, balanceAmounts] = known.balances ?? [null, null, null];
+  const stored = new Set<string>();
+  (balanceAccounts ?? []).forEach((accountId, i) => {
+    balances.get(accountId)![balanceBuckets![i]] = BigInt(balanceAmounts![i]);
+    stored.add(`${accountId}/${balanceBuckets![i]}`);
+  });
   const before = new Map([...balances].map(([id, b]) => [id, totalOf(b)]));
 
   const toWrite: UsageRecordInput[] = [];
@@ -276,10 +282,16 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
     });
   }
 
-  const balanceRows: { accountId: string; bucket: Bucket; amount: string }[] = [];
+  // Rows we read are updated in place, missing ones inserted: no speculative insert per row,
+  // and the account locks keep anyone else from adding a row meanwhile.
+  const balanceRows: { accountId: string; bucket: Bucket; amount: string; stored: boolean }[] = [];
   for (const [accountId, buckets] of touched) {
-    for (const bucket of buckets) balanceRows.push({ accountId, bucket, amount: balances.get(accountId)![bucket].toString() });
+    for (const bucket of buckets) {
+      balanceRows.push({ accountId, bucket, amount: balances.get(accountId)![bucket].toString(), stored: stored.has(`${accountId}/${bucket}`) });
+    }
   }
+  const updated = balanceRows.filter((r) => r.stored);
+  const inserted = balanceRows.filter((r) => !r.stored);
 
   if (toWrite.length > 0) {
     // One statement writes it all. Entries take their ids from the sequence in ORDER BY n order,
@@ -300,10 +312,14 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
          JOIN new_postings p ON p."idempotencyKey" = e.pk
          ORDER BY e.n
          RETURNING 1
-       ), new_balances AS (
+       ), updated_balances AS (
+         UPDATE "balances" SET "amount" = t.amt, "updatedAt" = now()
+         FROM unnest($14::uuid[], $15::text[], $16::bigint[]) AS t(a, b, amt)
+         WHERE "balances"."accountId" = t.a AND "balances"."bucket" = t.b
+         RETURNING 1
+       ), inserted_balances AS (
          INSERT INTO "balances" ("accountId", "bucket", "amount", "updatedAt")
-         SELECT a, b, amt, now() FROM unnest($14::uuid[], $15::text[], $16::bigint[]) AS t(a, b, amt)
-         ON CONFLICT ("accountId", "bucket") DO UPDATE SET "amount" = EXCLUDED."amount", "updatedAt" = EXCLUDED."updatedAt"
+         SELECT a, b, amt, now() FROM unnest($27::uuid[], $28::text[], $29::bigint[]) AS t(a, b, amt)
          RETURNING 1
        )
        INSERT INTO "usage_records" ("recordId", "accountId", "model", "endpoint", "inputTokens", "outputTokens", "cachedTokens", "calls", "cost", "occurredAt")
@@ -321,9 +337,9 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
       actor.type,
       actor.id ?? null,
       entries.map((e) => e.memo),
-      balanceRows.map((r) => r.accountId),
-      balanceRows.map((r) => r.bucket),
-      balanceRows.map((r) => r.amount),
+      updated.map((r) => r.accountId),
+      updated.map((r) => r.bucket),
+      updated.map((r) => r.amount),
       toWrite.map((x) => x.id),
       toWrite.map((x) => x.accountId),
       toWrite.map((x) => x.model),
@@ -334,6 +350,9 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
       toWrite.map((x) => x.calls),
       toWrite.map((x) => x.cost.toString()),
       toWrite.map((x) => x.time.toISOString()),
+      inserted.map((r) => r.accountId),
+      inserted.map((r) => r.bucket),
+      inserted.map((r) => r.amount),
     );
   }
 
