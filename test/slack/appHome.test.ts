@@ -6,7 +6,7 @@ import { parseCommandText } from "../../src/platforms/slack/commandText.ts";
 import { screenshotLinks } from "../../src/platforms/slack/screenshots.ts";
 import { PNG_BYTES } from "../helpers/services.ts";
 import { blockActionsPayload, buttonsIn, interactionBody, postSigned, stateFor, textOf, viewSubmissionPayload, type SlackUser, type SlackView } from "../standins/slack.ts";
-import { answerAt, balanceOf, button, openHome, SIGNING_SECRET, slash, startSlackHarness, submittedTopup, support, txHash, type SlackHarness } from "./harness.ts";
+import { answerAt, balanceOf, button, openedView, openHome, SIGNING_SECRET, slash, startSlackHarness, submittedTopup, submitView, support, txHash, type SlackHarness } from "./harness.ts";
 
 let h: SlackHarness;
 
@@ -120,5 +120,22 @@ describe("screenshot links on support cards", () => {
     expect((await fetch(local(expired))).status).toBe(403);
     const otherSecret = screenshotLinks("https://billing.example.test", "another-secret-entirely").urlFor(sha)!;
     expect((await fetch(local(otherSecret))).status).toBe(403);
+  });
+});
+
+describe("when the response_url has expired", () => {
+  it("the answer to a modal is posted privately in the channel with chat.postEphemeral", async () => {
+    const user: SlackUser = { id: "U0LATEUSR1", name: "lars" };
+    const viewsBefore = h.standIn.callsOf("views.open").length;
+    const command = await slash(h, user, "topup");
+    const form = await openedView(h, viewsBefore);
+    h.standIn.expireResponseUrl(command.responseUrl);
+    const ack = await submitView(h, user, form, { method: "trc20", amount: "10" });
+    expect(ack.status).toBe(200);
+    const ephemeral = await h.standIn.waitFor(() => h.standIn.ephemerals.find((e) => e.user === user.id), 8000, "an ephemeral answer");
+    expect(ephemeral.channel).toBe("C0GENERAL01");
+    const order = await h.services.prisma.topupOrder.findFirstOrThrow({ where: { customerUserId: user.id } });
+    expect(textOf(ephemeral.blocks)).toContain(order.orderNo);
+    expect(h.standIn.responsesTo(command.responseUrl)).toEqual([]);
   });
 });

@@ -98,6 +98,7 @@ export class SlackStandIn {
   private readonly usergroups = new Map<string, string[]>();
   private readonly dmChannels = new Map<string, string>();
   private readonly files = new Map<string, StoredFile>();
+  private readonly expiredResponseUrls = new Set<string>();
   private readonly triggers = new Map<string, { issuedAt: number; used: boolean }>();
   private readonly rateLimits = new Map<string, { remaining: number; retryAfterSeconds: number }>();
   private readonly failures = new Map<string, { remaining: number; error: string }>();
@@ -193,6 +194,11 @@ export class SlackStandIn {
   /** A response_url on the stand-in, as Slack puts in slash commands and block actions. */
   newResponseUrl(kind: "commands" | "actions" = "commands"): string {
     return `${this.base}/${kind}/${this.teamId}/${this.nextId()}/${randomBytes(12).toString("hex")}`;
+  }
+
+  /** Slack honours a response_url for 30 minutes and 5 answers; after that it answers 404. */
+  expireResponseUrl(responseUrl: string): void {
+    this.expiredResponseUrls.add(new URL(responseUrl).pathname);
   }
 
   // ---- inspection -------------------------------------------------------------------------
@@ -300,6 +306,7 @@ export class SlackStandIn {
       if (url.pathname.startsWith("/files-pri/")) return this.handleFileDownload(url.pathname, req, res);
       if (url.pathname.startsWith("/commands/") || url.pathname.startsWith("/actions/")) {
         if (req.method !== "POST") return send(res, 405, "method_not_allowed");
+        if (this.expiredResponseUrls.has(url.pathname)) return send(res, 404, "expired_url");
         let body: Record<string, unknown> = {};
         try {
           body = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;

@@ -146,6 +146,17 @@ export async function createSlackApp(services: Services, registry: Registry, opt
     await api.call("chat.postMessage", { channel: opened.channel.id, ...renderMessage(reply, render), unfurl_links: false });
   }
 
+  /** Only the caller sees it; false when the bot may not post there (not in the channel). */
+  async function postEphemeral(caller: Caller, channel: string, reply: Reply): Promise<boolean> {
+    try {
+      await api.call("chat.postEphemeral", { channel, user: caller.userId, ...renderMessage(reply, render) });
+      return true;
+    } catch (err) {
+      log.warn({ err: String(err) }, "chat.postEphemeral failed");
+      return false;
+    }
+  }
+
   async function openForm(reply: Reply, where: Destination): Promise<void> {
     const view = renderFormModal(reply, reply.form!, { responseUrl: where.responseUrl, channelId: where.channelId }, t(where.caller, "slack.close"), render);
     try {
@@ -161,7 +172,16 @@ export async function createSlackApp(services: Services, registry: Registry, opt
   /** Shows a reply where the interaction came from. */
   async function answer(reply: Reply, where: Destination): Promise<void> {
     if (reply.form) return openForm(reply, where);
-    if (where.responseUrl) return postToResponseUrl(where.responseUrl, reply, reply.replaceSource === true);
+    if (where.responseUrl) {
+      try {
+        return await postToResponseUrl(where.responseUrl, reply, reply.replaceSource === true);
+      } catch (err) {
+        // A response_url lasts 30 minutes and 5 answers; past that, answer privately in the channel.
+        log.warn({ err: String(err) }, "response_url failed");
+        if (where.channelId && (await postEphemeral(where.caller, where.channelId, reply))) return;
+        return sendDirect(where.caller, reply);
+      }
+    }
     const modal = () => renderResultModal(reply, t(where.caller, "slack.result_title"), t(where.caller, "slack.close"), render);
     if (where.modalViewId) {
       await api.call("views.update", { view_id: where.modalViewId, view: modal() });
@@ -276,10 +296,7 @@ export async function createSlackApp(services: Services, registry: Registry, opt
     }
     if (context?.responseUrl && !reply.error) {
       await ack();
-      await answer(reply, { caller, responseUrl: context.responseUrl, channelId: context.channelId }).catch((err: unknown) => {
-        log.warn({ err: String(err) }, "response_url failed; sending the answer directly");
-        return sendDirect(caller, reply);
-      });
+      await answer(reply, { caller, responseUrl: context.responseUrl, channelId: context.channelId });
       return;
     }
     await ack({ response_action: "update", view: asView(renderResultModal(reply, t(caller, "slack.result_title"), t(caller, "slack.close"), render)) });
