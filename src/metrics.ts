@@ -1,5 +1,6 @@
 import client from "prom-client";
 import type { PrismaClient } from "./db/index.ts";
+import type { Deliverer } from "./notify/outbox.ts";
 
 /**
  * Prometheus metrics, served on GET /metrics. Counters and histograms are per process (Prometheus
@@ -81,7 +82,7 @@ const outboxDead = new client.Gauge({
 
 const ORDER_STATUSES = ["pending", "submitted", "confirmed", "rejected", "expired", "cancelled", "refunded"];
 
-/** Reads the shared-state gauges. Both queries use indexes on status; they stay cheap as tables grow. */
+/** Reads the shared-state gauges: counts by status, over the orders table and the outbox index on status. */
 export async function refreshDatabaseGauges(prisma: PrismaClient, now = new Date()): Promise<void> {
   const orders = await prisma.$queryRaw<{ status: string; n: bigint }[]>`
     SELECT "status", COUNT(*)::bigint AS n FROM "topup_orders" GROUP BY "status"`;
@@ -100,4 +101,20 @@ export async function refreshDatabaseGauges(prisma: PrismaClient, now = new Date
   outboxOldestAge.set(oldest ? Math.max(0, (now.getTime() - oldest.getTime()) / 1000) : 0);
   const [dead] = await prisma.$queryRaw<{ n: bigint }[]>`SELECT COUNT(*)::bigint AS n FROM "outbox_messages" WHERE "status" = 'dead'`;
   outboxDead.set(Number(dead.n));
+}
+
+/** Counts every delivery attempt of a deliverer by outcome, for `credit_desk_outbox_deliveries_total`. */
+export function countDeliveries(platform: string, deliverer: Deliverer): Deliverer {
+  return {
+    async deliver(message) {
+      try {
+        const outcome = await deliverer.deliver(message);
+        outboxDeliveries.inc({ platform, outcome: outcome.status });
+        return outcome;
+      } catch (err) {
+        outboxDeliveries.inc({ platform, outcome: "retry" });
+        throw err;
+      }
+    },
+  };
 }

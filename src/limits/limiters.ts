@@ -94,3 +94,8 @@ export function createLimiters(options: LimitersOptions = {}): Limiters {
     },
   };
 }
+
+/** The limiters a process should use: shared through Redis when REDIS_URL is set, in-process otherwise. */
+export function limitersFromEnv(env: { REDIS_URL?: string }, log?: Logger): Limiters {
+  return createLimiters({ redisUrl: env.REDIS_URL, log });
+}

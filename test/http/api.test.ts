@@ -7,6 +7,7 @@ import type { Caller } from "../../src/core/command.ts";
 import { createRegistry, dispatch } from "../../src/core/dispatch.ts";
 import { apiRoutes } from "../../src/http/routes.ts";
 import { startWebServer, type WebServer } from "../../src/http/server.ts";
+import { countDeliveries, outboxDeliveries } from "../../src/metrics.ts";
 import { enqueue } from "../../src/notify/outbox.ts";
 import type { Services } from "../../src/services.ts";
 import { openDatabase } from "../../src/db/index.ts";
@@ -193,6 +194,22 @@ describe("health and metrics", () => {
     expect(value('credit_desk_orders{status="pending"}')).toBe(0);
     expect(res.text).toContain("# TYPE credit_desk_rpc_errors_total counter");
     expect(res.text).toContain("# TYPE credit_desk_ack_latency_seconds histogram");
+  });
+});
+
+describe("delivery metrics", () => {
+  it("counts each delivery attempt by platform and outcome", async () => {
+    const outcomes = [{ status: "sent" as const }, { status: "retry" as const, error: "429" }];
+    const counted = countDeliveries("slack", { deliver: async () => outcomes.shift()! });
+    const before = await outboxDeliveries.get();
+    const value = (metric: typeof before, outcome: string) =>
+      metric.values.find((v) => v.labels.platform === "slack" && v.labels.outcome === outcome)?.value ?? 0;
+    const message = { id: 1n, dedupeKey: "m", platform: "slack" as const, kind: "dm" as const, recipient: { type: "support_channel" as const }, payload: { blocks: [] }, attempts: 1 };
+    expect((await counted.deliver(message)).status).toBe("sent");
+    expect((await counted.deliver(message)).status).toBe("retry");
+    const after = await outboxDeliveries.get();
+    expect(value(after, "sent") - value(before, "sent")).toBe(1);
+    expect(value(after, "retry") - value(before, "retry")).toBe(1);
   });
 });
 
