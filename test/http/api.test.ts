@@ -13,6 +13,9 @@ import type { Services } from "../../src/services.ts";
 import { openDatabase } from "../../src/db/index.ts";
 import { onPostgres } from "../helpers/db.ts";
 import { createTestServices } from "../helpers/services.ts";
+import { main as cliMain } from "../../src/cli/index.ts";
+import { linkCodeCommand } from "../../src/cli/commands/link-code.ts";
+import { bufferOutput } from "../cli/io.ts";
 import { accountWith, USD, usageRecord } from "../usage/fixtures.ts";
 
 const KEY = "http-test-key-5b81e2";
@@ -137,6 +140,23 @@ describe("link codes", () => {
     expect(await services.prisma.chatIdentity.count({ where: { userId: "U-link-3" } })).toBe(0);
     const code = await services.prisma.linkCode.findFirstOrThrow({ where: { accountId } });
     expect(code.usedAt).toBeNull();
+  });
+
+  it("are issued by the operator CLI too: credit-desk link-code issue <accountId>", async () => {
+    const accountId = await accountWith(services.prisma);
+    const stdout = bufferOutput();
+    const stderr = bufferOutput();
+    const options = { database: services.db, commands: [linkCodeCommand], stdout, stderr, environment: { LOG_LEVEL: "silent" } };
+    expect(await cliMain(["link-code", "issue", accountId, "--ttl", "15"], options)).toBe(0);
+    const code = stdout.text().trim();
+    expect(code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    expect(stderr.text()).toContain(accountId);
+    const reply = await dispatch(registry, services, caller("U-link-cli"), "link", { code });
+    expect(reply.error).toBeFalsy();
+
+    expect(await cliMain(["link-code", "issue", "00000000-0000-4000-8000-000000000000"], options)).toBe(1);
+    expect(await cliMain(["link-code", "issue", accountId, "--ttl", "0"], options)).toBe(2);
+    expect(await cliMain(["link-code", "issue", "nope"], options)).toBe(2);
   });
 
   it("validates the request: 404 unknown account, 400 bad body, 401 wrong key", async () => {
