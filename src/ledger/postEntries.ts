@@ -89,66 +89,200 @@ function validate(request: PostingRequest): void {
   }
 }
 
+/** What every path of a posting shares, computed once. */
+interface Prepared {
+  request: PostingRequest;
+  hash: string;
+  /** In ascending id order: the order every writer locks accounts in, so none waits in a cycle. */
+  accountIds: string[];
+  idList: Prisma.Sql;
+}
+
+function prepare(request: PostingRequest): Prepared {
+  validate(request);
+  const accountIds = [...new Set(request.lines.map((l) => l.accountId))].sort();
+  return {
+    request,
+    hash: requestHashOf(request),
+    accountIds,
+    idList: Prisma.join(accountIds.map((id) => Prisma.sql`${id}::uuid`)),
+  };
+}
+
+const entryKey = (request: PostingRequest, i: number) => `${request.idempotencyKey}#${i}`;
+
+/** Credits only, each into a named bucket: nothing to split, nothing that can go below zero. */
+function isPlainCredit(request: PostingRequest): boolean {
+  return request.lines.every((l) => l.bucket !== undefined && l.amount > 0n);
+}
+
 /**
  * Writes one posting inside the caller's transaction: locks the accounts in id order, checks
  * the idempotency key, applies the spending order to usage, refuses to take any balance below
  * zero except through api_usage, writes the entries and updates the cached balances.
  *
- * Three statements whatever the number of lines (a posting is on every confirm, so round trips
- * are its cost): lock; claim the key and read the balances; write entries and balances. The lock
- * must be a statement of its own: under READ COMMITTED each statement reads a fresh snapshot, so
- * the balances read by the next one include whatever the previous lock holder committed.
+ * Round trips are a posting's cost, so: a plain credit is one statement; anything else is two
+ * (lock and read; then claim the key and write). Reading right after taking the lock, in the same
+ * statement, is correct only because the read goes through `ledger_fresh_balances`, a volatile
+ * function whose query takes its own snapshot once the lock is held (see its migration).
  */
 export async function postEntries(tx: Tx, request: PostingRequest): Promise<PostingResult> {
-  validate(request);
-  const hash = requestHashOf(request);
-  const accountIds = [...new Set(request.lines.map((l) => l.accountId))].sort();
-  const idList = Prisma.join(accountIds.map((id) => Prisma.sql`${id}::uuid`));
+  const prepared = prepare(request);
+  return isPlainCredit(request) ? creditInOneStatement(tx, prepared) : postWithChecks(tx, prepared);
+}
 
-  const locked = await tx.$queryRaw<{ id: string }[]>`
-    SELECT "id"::text AS id FROM "accounts" WHERE "id" IN (${idList}) ORDER BY "id" FOR UPDATE`;
-  if (locked.length !== accountIds.length) {
-    const found = new Set(locked.map((r) => r.id));
-    throw new UserError("errors.account_not_found", { id: accountIds.find((id) => !found.has(id))! });
+interface FreshBalance {
+  account_id: string;
+  bucket: string | null;
+  amount: bigint | string | null;
+}
+
+function balancesFrom(prepared: Prepared, rows: FreshBalance[]): Map<string, BucketBalances> {
+  const balances = new Map<string, BucketBalances>();
+  for (const id of prepared.accountIds) balances.set(id, emptyBalances());
+  for (const row of rows) {
+    if (row.bucket !== null && row.amount !== null) balances.get(row.account_id)![row.bucket as Bucket] = BigInt(row.amount);
   }
+  return balances;
+}
 
-  // The key is claimed before the amounts are known; a refusal below rolls the claim back.
-  const claimed = await tx.$queryRaw<{ posting_id: bigint | null; account_id: string | null; bucket: string | null; amount: bigint | null }[]>`
-    WITH claim AS (
-      INSERT INTO "postings" ("idempotencyKey", "requestHash") VALUES (${request.idempotencyKey}, ${hash})
+function parseJson<T>(value: T | string | null): T | null {
+  return typeof value === "string" ? (JSON.parse(value) as T) : value;
+}
+
+/** The key is taken already: the same input gets the first result, another input an error. */
+async function alreadyPosted(tx: Tx, prepared: Prepared): Promise<PostingResult> {
+  const existing = await tx.posting.findUniqueOrThrow({ where: { idempotencyKey: prepared.request.idempotencyKey } });
+  if (existing.requestHash !== prepared.hash) throw new IdempotencyConflictError(prepared.request.idempotencyKey);
+  return replay(tx, existing.id, prepared.accountIds);
+}
+
+function missingAccount(prepared: Prepared, found: Iterable<string>): UserError {
+  const present = new Set(found);
+  return new UserError("errors.account_not_found", { id: prepared.accountIds.find((id) => !present.has(id))! });
+}
+
+interface CreditRow {
+  ready: boolean;
+  posting_id: bigint | number | null;
+  entries: { id: string; key: string; ba: string; bba: string }[] | string | null;
+  balances: { a: string; b: string; v: string }[] | string | null;
+  locked: string[] | null;
+}
+
+/**
+ * A plain credit in a single statement, which is a transaction of its own: lock the accounts,
+ * read fresh balances, claim the key, and write entries and balances, each step gated on the
+ * one before. Balance-after figures are running sums over the lines, computed in SQL.
+ */
+async function creditInOneStatement(tx: Tx, prepared: Prepared): Promise<PostingResult> {
+  const { request, hash, accountIds, idList } = prepared;
+  const input = Prisma.join(
+    request.lines.map(
+      (l, i) => Prisma.sql`(${i}::int, ${l.accountId}::uuid, ${l.type}::text, ${l.bucket!}::text, ${l.amount}::bigint, ${entryKey(request, i)}::text)`,
+    ),
+  );
+  const [row] = await tx.$queryRaw<CreditRow[]>`
+    WITH input (ord, account_id, type, bucket, amount, entry_key) AS (VALUES ${input}),
+    acc AS (
+      SELECT "id" FROM "accounts" WHERE "id" IN (${idList}) ORDER BY "id" FOR UPDATE
+    ),
+    bal AS (
+      SELECT acc."id" AS account_id, f."bucket", f."amount"
+      FROM acc CROSS JOIN LATERAL "ledger_fresh_balances"(acc."id") f
+    ),
+    ready AS (
+      SELECT (SELECT count(*) FROM acc) = ${accountIds.length} AS ok
+    ),
+    claim AS (
+      INSERT INTO "postings" ("idempotencyKey", "requestHash")
+      SELECT ${request.idempotencyKey}, ${hash} FROM ready WHERE ok
       ON CONFLICT ("idempotencyKey") DO NOTHING
       RETURNING "id"
+    ),
+    planned AS (
+      SELECT i.*,
+        (COALESCE((SELECT sum(bal."amount") FROM bal WHERE bal.account_id = i.account_id), 0)
+          + sum(i.amount) OVER (PARTITION BY i.account_id ORDER BY i.ord))::bigint AS balance_after,
+        (COALESCE((SELECT bal."amount" FROM bal WHERE bal.account_id = i.account_id AND bal."bucket" = i.bucket), 0)
+          + sum(i.amount) OVER (PARTITION BY i.account_id, i.bucket ORDER BY i.ord))::bigint AS bucket_balance_after
+      FROM input i
+    ),
+    entries AS (
+      INSERT INTO "ledger_entries" ("postingId", "accountId", "type", "bucket", "amount", "balanceAfter", "bucketBalanceAfter",
+                                    "actorType", "actorId", "reference", "memo", "idempotencyKey")
+      SELECT claim."id", p.account_id, p.type, p.bucket, p.amount, p.balance_after, p.bucket_balance_after,
+             ${request.actor.type}, ${request.actor.id ?? null}::text, ${request.reference ?? null}::text, ${request.memo ?? null}::text, p.entry_key
+      FROM claim CROSS JOIN planned p
+      ORDER BY p.ord
+      RETURNING "id", "idempotencyKey", "balanceAfter", "bucketBalanceAfter"
+    ),
+    cache AS (
+      INSERT INTO "balances" ("accountId", "bucket", "amount", "updatedAt")
+      SELECT d.account_id, d.bucket, COALESCE(bal."amount", 0) + d.delta, now()
+      FROM (SELECT account_id, bucket, sum(amount)::bigint AS delta FROM input GROUP BY 1, 2) d
+      CROSS JOIN claim
+      LEFT JOIN bal ON bal.account_id = d.account_id AND bal."bucket" = d.bucket
+      ON CONFLICT ("accountId", "bucket") DO UPDATE SET "amount" = EXCLUDED."amount", "updatedAt" = EXCLUDED."updatedAt"
     )
-    SELECT (SELECT "id" FROM claim) AS posting_id, b."accountId"::text AS account_id, b."bucket", b."amount"
-    FROM (SELECT 1) AS one
-    LEFT JOIN "balances" b ON b."accountId" IN (${idList})`;
-  const postingId = claimed[0]?.posting_id;
-  if (postingId === null || postingId === undefined) {
-    const existing = await tx.posting.findUniqueOrThrow({ where: { idempotencyKey: request.idempotencyKey } });
-    if (existing.requestHash !== hash) throw new IdempotencyConflictError(request.idempotencyKey);
-    return replay(tx, existing.id, accountIds);
-  }
+    SELECT (SELECT ok FROM ready) AS ready,
+           (SELECT "id" FROM claim) AS posting_id,
+           (SELECT json_agg(json_build_object('id', "id"::text, 'key', "idempotencyKey", 'ba', "balanceAfter"::text, 'bba', "bucketBalanceAfter"::text)) FROM entries) AS entries,
+           (SELECT json_agg(json_build_object('a', account_id::text, 'b', "bucket", 'v', "amount"::text)) FROM bal) AS balances,
+           (SELECT array_agg("id"::text) FROM acc) AS locked`;
 
-  const balances = new Map<string, BucketBalances>();
-  const before = new Map<string, bigint>();
-  for (const id of accountIds) balances.set(id, emptyBalances());
-  for (const row of claimed) {
-    if (row.account_id !== null) balances.get(row.account_id)![row.bucket as Bucket] = BigInt(row.amount!);
-  }
-  for (const id of accountIds) before.set(id, totalOf(balances.get(id)!));
+  if (!row.ready) throw missingAccount(prepared, row.locked ?? []);
+  if (row.posting_id === null) return alreadyPosted(tx, prepared);
+
+  const balances = balancesFrom(
+    prepared,
+    (parseJson(row.balances) ?? []).map((b) => ({ account_id: b.a, bucket: b.b, amount: b.v })),
+  );
+  const before = new Map(accountIds.map((id) => [id, totalOf(balances.get(id)!)]));
+  const written = new Map((parseJson(row.entries) ?? []).map((e) => [e.key, e]));
+  const entries: PostedEntry[] = request.lines.map((line, i) => {
+    const e = written.get(entryKey(request, i))!;
+    balances.get(line.accountId)![line.bucket!] += line.amount;
+    return {
+      id: BigInt(e.id),
+      accountId: line.accountId,
+      type: line.type,
+      bucket: line.bucket!,
+      amount: line.amount,
+      balanceAfter: BigInt(e.ba),
+      bucketBalanceAfter: BigInt(e.bba),
+    };
+  });
+  return {
+    postingId: BigInt(row.posting_id),
+    replayed: false,
+    entries,
+    accounts: accountIds.map((id) => ({ accountId: id, before: before.get(id)!, after: totalOf(balances.get(id)!), balances: { ...balances.get(id)! } })),
+  };
+}
+
+/** Debits and mixed postings: spending order and the below-zero rule need the balances in hand. */
+async function postWithChecks(tx: Tx, prepared: Prepared): Promise<PostingResult> {
+  const { request, hash, accountIds, idList } = prepared;
+  const read = await tx.$queryRaw<FreshBalance[]>`
+    SELECT acc."id"::text AS account_id, f."bucket", f."amount"
+    FROM (SELECT "id" FROM "accounts" WHERE "id" IN (${idList}) ORDER BY "id" FOR UPDATE) acc
+    LEFT JOIN LATERAL "ledger_fresh_balances"(acc."id") f ON true`;
+  const locked = new Set(read.map((r) => r.account_id));
+  if (locked.size !== accountIds.length) throw missingAccount(prepared, locked);
+
+  const balances = balancesFrom(prepared, read);
+  const before = new Map(accountIds.map((id) => [id, totalOf(balances.get(id)!)]));
 
   const spendingOrder = request.spendingOrder ?? DEFAULT_SPENDING_ORDER;
   const planned: Omit<PostedEntry, "id">[] = [];
+  let refused = false;
   for (const line of request.lines) {
     const current = balances.get(line.accountId)!;
-    const parts = line.bucket
-      ? [{ bucket: line.bucket, amount: line.amount }]
-      : splitDebit(-line.amount, current, spendingOrder);
+    const parts = line.bucket ? [{ bucket: line.bucket, amount: line.amount }] : splitDebit(-line.amount, current, spendingOrder);
     for (const part of parts) {
       current[part.bucket] += part.amount;
-      if (line.type !== "api_usage" && part.amount < 0n && (current[part.bucket] < 0n || totalOf(current) < 0n)) {
-        throw new UserError("errors.insufficient_balance", {});
-      }
+      if (line.type !== "api_usage" && part.amount < 0n && (current[part.bucket] < 0n || totalOf(current) < 0n)) refused = true;
       planned.push({
         accountId: line.accountId,
         type: line.type,
@@ -159,43 +293,53 @@ export async function postEntries(tx: Tx, request: PostingRequest): Promise<Post
       });
     }
   }
+  if (refused) {
+    // A key posted earlier keeps its first result, whatever the balance is now.
+    const existing = await tx.posting.findUnique({ where: { idempotencyKey: request.idempotencyKey }, select: { id: true } });
+    if (existing) return alreadyPosted(tx, prepared);
+    throw new UserError("errors.insufficient_balance", {});
+  }
 
   const touched = new Map<string, { accountId: string; bucket: Bucket }>();
   for (const e of planned) touched.set(`${e.accountId}/${e.bucket}`, { accountId: e.accountId, bucket: e.bucket });
-  const entryKey = (i: number) => `${request.idempotencyKey}#${i}`;
   const entryRows = planned.map(
-    (e, i) => Prisma.sql`(${postingId}::bigint, ${e.accountId}::uuid, ${e.type}, ${e.bucket}, ${e.amount}::bigint, ${e.balanceAfter}::bigint,
-      ${e.bucketBalanceAfter}::bigint, ${request.actor.type}, ${request.actor.id ?? null}::text, ${request.reference ?? null}::text,
-      ${request.memo ?? null}::text, ${entryKey(i)})`,
+    (e, i) => Prisma.sql`(${i}::int, ${e.accountId}::uuid, ${e.type}::text, ${e.bucket}::text, ${e.amount}::bigint,
+      ${e.balanceAfter}::bigint, ${e.bucketBalanceAfter}::bigint, ${entryKey(request, i)}::text)`,
   );
   const balanceRows = [...touched.values()].map(
-    ({ accountId, bucket }) => Prisma.sql`(${accountId}::uuid, ${bucket}, ${balances.get(accountId)![bucket]}::bigint, now())`,
+    ({ accountId, bucket }) => Prisma.sql`(${accountId}::uuid, ${bucket}::text, ${balances.get(accountId)![bucket]}::bigint)`,
   );
-  const written = await tx.$queryRaw<{ id: bigint; key: string }[]>`
-    WITH entries AS (
+  const [row] = await tx.$queryRaw<{ posting_id: bigint | number | null; entries: { id: string; key: string }[] | string | null }[]>`
+    WITH claim AS (
+      INSERT INTO "postings" ("idempotencyKey", "requestHash") VALUES (${request.idempotencyKey}, ${hash})
+      ON CONFLICT ("idempotencyKey") DO NOTHING
+      RETURNING "id"
+    ),
+    entries AS (
       INSERT INTO "ledger_entries" ("postingId", "accountId", "type", "bucket", "amount", "balanceAfter", "bucketBalanceAfter",
                                     "actorType", "actorId", "reference", "memo", "idempotencyKey")
-      VALUES ${Prisma.join(entryRows)}
+      SELECT claim."id", v.account_id, v.type, v.bucket, v.amount, v.balance_after, v.bucket_balance_after,
+             ${request.actor.type}, ${request.actor.id ?? null}::text, ${request.reference ?? null}::text, ${request.memo ?? null}::text, v.entry_key
+      FROM claim CROSS JOIN (VALUES ${Prisma.join(entryRows)}) AS v (ord, account_id, type, bucket, amount, balance_after, bucket_balance_after, entry_key)
+      ORDER BY v.ord
       RETURNING "id", "idempotencyKey"
-    ), cache AS (
+    ),
+    cache AS (
       INSERT INTO "balances" ("accountId", "bucket", "amount", "updatedAt")
-      VALUES ${Prisma.join(balanceRows)}
+      SELECT v.account_id, v.bucket, v.amount, now()
+      FROM claim CROSS JOIN (VALUES ${Prisma.join(balanceRows)}) AS v (account_id, bucket, amount)
       ON CONFLICT ("accountId", "bucket") DO UPDATE SET "amount" = EXCLUDED."amount", "updatedAt" = EXCLUDED."updatedAt"
     )
-    SELECT "id", "idempotencyKey" AS key FROM entries`;
-  const idByKey = new Map(written.map((w) => [w.key, BigInt(w.id)]));
-  const entries: PostedEntry[] = planned.map((e, i) => ({ ...e, id: idByKey.get(entryKey(i))! }));
+    SELECT (SELECT "id" FROM claim) AS posting_id,
+           (SELECT json_agg(json_build_object('id', "id"::text, 'key', "idempotencyKey")) FROM entries) AS entries`;
+  if (row.posting_id === null) return alreadyPosted(tx, prepared);
 
+  const idByKey = new Map((parseJson(row.entries) ?? []).map((e) => [e.key, BigInt(e.id)]));
   return {
-    postingId: BigInt(postingId),
+    postingId: BigInt(row.posting_id),
     replayed: false,
-    entries,
-    accounts: accountIds.map((id) => ({
-      accountId: id,
-      before: before.get(id)!,
-      after: totalOf(balances.get(id)!),
-      balances: { ...balances.get(id)! },
-    })),
+    entries: planned.map((e, i) => ({ ...e, id: idByKey.get(entryKey(request, i))! })),
+    accounts: accountIds.map((id) => ({ accountId: id, before: before.get(id)!, after: totalOf(balances.get(id)!), balances: { ...balances.get(id)! } })),
   };
 }
 
@@ -235,12 +379,15 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 /**
- * Posts in a transaction of its own. A unique-key race with a writer on other accounts (which
- * the row locks do not serialize) is retried once: the retry finds the first result.
+ * Posts on its own. A plain credit is a single statement, so it needs no interactive
+ * transaction (two round trips fewer); anything else runs in a transaction. A unique-key race
+ * with a writer on other accounts (which the row locks do not serialize) is retried: the retry
+ * finds the first result.
  */
 export async function post(prisma: PrismaClient, request: PostingRequest): Promise<PostingResult> {
   for (let attempt = 0; ; attempt++) {
     try {
+      if (isPlainCredit(request)) return await creditInOneStatement(prisma, prepare(request));
       return await prisma.$transaction((tx) => postEntries(tx, request));
     } catch (err) {
       if (attempt < 2 && isUniqueViolation(err)) continue;
