@@ -42,8 +42,12 @@ async function main(argv: string[]): Promise<void> {
   process.once("SIGTERM", () => void stop().then(() => process.exit(0)));
   process.once("SIGINT", () => void stop().then(() => process.exit(0)));
 
-  if (role === "web" || (role === "all" && needsWeb(env))) stops.push(await startWeb(services, registry));
   const provided: Deliverers = {};
+  if (role === "web" || (role === "all" && needsWeb(env))) {
+    const web = await startWeb(services, registry);
+    Object.assign(provided, web.deliverers);
+    stops.push(web.stop);
+  }
   if (role === "discord" || (role === "all" && env.DISCORD_TOKEN)) {
     const { startDiscord } = await import("./platforms/discord/index.ts");
     const discord = await startDiscord(services, registry);
