@@ -74,7 +74,7 @@ function isUniqueViolation(err: unknown): boolean {
  * cannot reach the thousands of records per second a gateway sends. This is the same posting,
  * batched: one transaction locks every account of the batch in id order (the order postEntries
  * locks in, so the two never deadlock), skips the keys already posted with one query, and writes
- * postings, entries, usage rows and cached balances with one multi-row statement each. Balance
+ * postings, entries, usage rows and cached balances in one set-based statement. Balance
  * after, bucket balance after and the entry keys (`<key>#<n>`) are computed exactly as
  * postEntries computes them. The unique keys on postings and usage_records are the backstop for
  * a writer that slips past the locks (the same record id sent for two different accounts): the
