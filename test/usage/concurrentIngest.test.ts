@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -73,7 +73,9 @@ describe.skipIf(!onPostgres)("usage ingestion by two OS processes at once", () =
     writeFileSync(file, JSON.stringify(batches));
 
     const common = { DATABASE_URL: db.url!, BATCHES_FILE: file, START_AT: String(Date.now() + 2500), LOG_LEVEL: "silent" };
-    const [forward, backward] = await Promise.all([runChild({ ...common, REVERSE: "0" }), runChild({ ...common, REVERSE: "1" })]);
+    const [forward, backward] = await Promise.all([runChild({ ...common, REVERSE: "0" }), runChild({ ...common, REVERSE: "1" })]).finally(() =>
+      rmSync(dir, { recursive: true, force: true }),
+    );
 
     const all = [...costOf.keys()].sort();
     expect(forward.rejected).toEqual([]);
