@@ -160,5 +160,5 @@ describe.skipIf(!onPostgres)("two outbox workers on one PostgreSQL and one Redis
       // And the limiter is the bottleneck, not something slower: the peak comes close to it.
       expect(peak, method).toBeGreaterThan(RATE / 2);
     }
-  });
+  }, 150_000);
 });

@@ -99,7 +99,7 @@ describe.skipIf(!onPostgres)("usage ingestion by two OS processes at once", () =
       expect(totalOf(await readBalances(db.prisma, account))).toBe(101n * USD - (spentBy.get(account) ?? 0n));
     }
     expect((await reconcile(db.prisma)).mismatches).toEqual([]);
-  });
+  }, 150_000);
 
   it("lets one of two writers win a record id sent for two different accounts, and writes nothing for the other", async () => {
     // The two batches lock different accounts, so only the unique keys stand between them.
