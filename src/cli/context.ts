@@ -49,7 +49,12 @@ export function lazyDatabase(env: Env, given?: Database): { get(): Promise<Datab
   let opened: Promise<Database> | undefined = given ? Promise.resolve(given) : undefined;
   return {
     get() {
-      opened ??= openDatabase({ url: env.DATABASE_URL, dataDir: env.PGLITE_DIR, poolSize: env.DATABASE_POOL_SIZE });
+      opened ??= openDatabase({
+        url: env.DATABASE_URL,
+        dataDir: env.PGLITE_DIR,
+        poolSize: env.DATABASE_POOL_SIZE,
+        statementCache: env.DATABASE_STATEMENT_CACHE,
+      });
       return opened;
     },
     async close() {

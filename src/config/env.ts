@@ -37,6 +37,7 @@ export const envSchema = z
       .regex(/^postgres(ql)?:\/\//, "a postgres:// URL")
       .optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    DATABASE_STATEMENT_CACHE: z.coerce.number().int().min(0).max(10_000).default(200),
     PGLITE_DIR: z.string().default("./data/pglite"),
 
     PAYMENT_METHODS_FILE: z.string().default("./config/payment-methods.demo.json"),

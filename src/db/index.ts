@@ -6,6 +6,7 @@ import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { pgliteDriver, postgresDriver, type SqlDriver } from "./driver.ts";
 import { migrate, type MigrateResult } from "./migrate.ts";
+import { statementNamer } from "./statementNames.ts";
 
 export { Prisma } from "../generated/prisma/client.ts";
 export type { PrismaClient } from "../generated/prisma/client.ts";
@@ -28,12 +29,19 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /**
+   * How many distinct statements may be prepared on the server (planned once per connection).
+   * 0 turns it off, for a pooler in transaction mode that does not support prepared statements.
+   */
+  statementCache?: number;
 }
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
-    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    const namer = statementNamer(options.statementCache ?? 200);
+    // node-postgres leaves a statement unnamed when the name is undefined; the adapter's type says string.
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: namer as (q: { sql: string }) => string }) });
     const driver = postgresDriver(pool);
     return {
       kind: "postgres",
