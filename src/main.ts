@@ -45,7 +45,6 @@ async function main(argv: string[]): Promise<void> {
   const provided: Deliverers = {};
   if (role === "web" || (role === "all" && needsWeb(env))) {
     const web = await startWeb(services, registry);
-    Object.assign(provided, web.deliverers);
     stops.push(web.stop);
   }
   if (role === "discord" || (role === "all" && env.DISCORD_TOKEN)) {

@@ -1,4 +1,5 @@
 import type { Registry } from "../core/dispatch.ts";
+import { countDeliveries } from "../metrics.ts";
 import { runOutbox, type Deliverers } from "../notify/outbox.ts";
 import type { Services } from "../services.ts";
 import { expireOrders } from "../topups/expireOrders.ts";
@@ -34,8 +35,11 @@ export async function startWorker(
     stops.push(discord.stop);
   }
 
+  const counted: Deliverers = Object.fromEntries(
+    Object.entries(deliverers).map(([platform, deliverer]) => [platform, countDeliveries(platform, deliverer)]),
+  );
   const loops = [
-    runOutbox({ prisma: services.prisma, deliverers, log: services.log, pollMs: services.env.OUTBOX_POLL_MS, signal }),
+    runOutbox({ prisma: services.prisma, deliverers: counted, log: services.log, pollMs: services.env.OUTBOX_POLL_MS, signal }),
     every(EXPIRY_INTERVAL_MS, signal, async () => {
       const expired = await expireOrders(services);
       if (expired) services.log.info({ expired }, "orders expired");

@@ -1,6 +1,8 @@
 import type { CliSubcommand } from "../context.ts";
 import { accountCommand } from "./account.ts";
+import { consoleCommand } from "./console.ts";
 import { ledgerCommand } from "./ledger.ts";
+import { linkCodeCommand } from "./link-code.ts";
 import { migrateCommand } from "./migrate.ts";
 import { reconcileCommand } from "./reconcile.ts";
 
@@ -13,6 +15,6 @@ export const subcommands: CliSubcommand[] = [
   reconcileCommand,
   ledgerCommand,
   accountCommand,
-  // link-code: `link-code issue <accountId>` (src/cli/commands/link-code.ts)
-  // console: the local playground (src/cli/commands/console.ts)
+  linkCodeCommand,
+  consoleCommand,
 ];

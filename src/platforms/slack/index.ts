@@ -8,6 +8,7 @@ import { createSlackDeliverer } from "./deliverer.ts";
 import { screenshotLinks } from "./screenshots.ts";
 import { slackSettingsFrom } from "./settings.ts";
 import { createSlackApi, webClientOptions } from "./webApi.ts";
+import { limitSlackApi, limitersFromEnv } from "../../limits/index.ts";
 
 export { createSlackApp, type SlackAppOptions, type SlackSurface } from "./app.ts";
 export { createSlackDeliverer } from "./deliverer.ts";
@@ -31,12 +32,20 @@ export async function startSlack(services: Services, registry: Registry, options
 export function slackDelivererFromEnv(services: Services): { deliverer: Deliverer; stop(): Promise<void> } {
   const settings = slackSettingsFrom(services.env);
   const client = new webApi.WebClient(settings.botToken, webClientOptions(settings.apiUrl, boltLogger(services.log)));
-  const api = createSlackApi(client);
+  // Deployment-wide limits (shared through Redis when REDIS_URL is set) in front of the per-process ones.
+  const limiters = limitersFromEnv(services.env, services.log);
+  const api = limitSlackApi(createSlackApi(client), limiters);
   const deliverer = createSlackDeliverer({
     api,
     prisma: services.prisma,
     supportChannel: settings.supportChannel,
     render: { screenshots: screenshotLinks(settings.publicUrl, settings.signingSecret ?? settings.botToken) },
   });
-  return { deliverer, stop: () => api.stop() };
+  return {
+    deliverer,
+    async stop() {
+      await api.stop();
+      await limiters.close();
+    },
+  };
 }
