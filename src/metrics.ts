@@ -18,6 +18,12 @@ export const entriesPosted = new client.Counter({
   registers: [metricsRegistry],
 });
 
+/** Counts a committed posting's entries (a replay wrote nothing and counts nothing). */
+export function countPosted(result: { replayed: boolean; entries: { type: string }[] }): void {
+  if (result.replayed) return;
+  for (const entry of result.entries) entriesPosted.inc({ type: entry.type });
+}
+
 /** Usage records received on the API, by outcome (accepted, duplicate, rejected). */
 export const usageRecordsReceived = new client.Counter({
   name: "credit_desk_usage_records_total",

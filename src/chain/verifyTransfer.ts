@@ -1,3 +1,4 @@
+import { rpcErrors } from "../metrics.ts";
 import { id, isError, type Log, type TransactionReceipt } from "ethers";
 import { tokenUnitsToMicros } from "../ledger/money.ts";
 import type { UsdtNetwork } from "../topups/methods.ts";
@@ -335,6 +336,7 @@ export async function verifyTransfer(input: VerifyTransferInput, options: Verify
     }
   } catch (err) {
     verdict.error = describeRpcFailure(err);
+    rpcErrors.inc({ network: input.network.id });
     if (!options.client) discardChainClient(input.network);
   }
   return finish(verdict);
@@ -366,6 +368,7 @@ export async function recheckReceipt(
     return blockHash === expectedBlockHash.toLowerCase() ? { status: "same", blockHash } : { status: "moved", blockHash };
   } catch (err) {
     if (!options.client) discardChainClient(network);
+    rpcErrors.inc({ network: network.id });
     return { status: "error", error: describeRpcFailure(err) };
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { countPosted } from "../metrics.ts";
 import { UserError } from "../errors.ts";
 import { Prisma, type PrismaClient, type Tx } from "../db/index.ts";
 import { splitDebit } from "./spending.ts";
@@ -387,8 +388,11 @@ function isUniqueViolation(err: unknown): boolean {
 export async function post(prisma: PrismaClient, request: PostingRequest): Promise<PostingResult> {
   for (let attempt = 0; ; attempt++) {
     try {
-      if (isPlainCredit(request)) return await creditInOneStatement(prisma, prepare(request));
-      return await prisma.$transaction((tx) => postEntries(tx, request));
+      const result = isPlainCredit(request)
+        ? await creditInOneStatement(prisma, prepare(request))
+        : await prisma.$transaction((tx) => postEntries(tx, request));
+      countPosted(result);
+      return result;
     } catch (err) {
       if (attempt < 2 && isUniqueViolation(err)) continue;
       throw err;

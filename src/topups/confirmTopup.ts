@@ -11,6 +11,7 @@ import { deciderLabel, type Decider } from "./decider.ts";
 import { findOrder, lockOrder, type Order } from "./findOrder.ts";
 import { assertTransition, type OrderStatus } from "./orderStatus.ts";
 import { Refusal, refuse } from "./refusal.ts";
+import { countPosted } from "../metrics.ts";
 import { afterBalanceChange } from "../notify/lowBalance.ts";
 
 export interface CreditedLogInput {
@@ -59,7 +60,7 @@ export async function confirmTopup(services: Services, input: ConfirmInput): Pro
   if (input.principal !== undefined && input.principal <= 0n) throw new UserError("errors.amount_zero", {}, "amount");
 
   try {
-    return await services.prisma.$transaction(async (tx) => {
+    const result = await services.prisma.$transaction(async (tx) => {
       const order = await lockOrder(tx, found.id);
       const status = order.status as OrderStatus;
       if (status !== "submitted") {
@@ -119,6 +120,8 @@ export async function confirmTopup(services: Services, input: ConfirmInput): Pro
       for (const movement of posting.accounts) await afterBalanceChange(tx, movement, { cause: `topup:${order.id}`, now: services.now() });
       return { order: confirmed, posting };
     });
+    countPosted(result.posting);
+    return result;
   } catch (err) {
     if (err instanceof Refusal) return refuse(services, decider, "topup.confirm", err.reason, err.error, refs);
     throw err;

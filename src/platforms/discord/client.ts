@@ -1,3 +1,4 @@
+import { ackLatency } from "../../metrics.ts";
 import {
   ApplicationCommandOptionType,
   ButtonStyle,
@@ -233,6 +234,8 @@ export function createDiscordBot(services: Services, registry: Registry, options
    */
   async function respond(interaction: RepliableInteraction, caller: Caller, work: () => Promise<Reply>, formInvocation?: Invocation, replacePrompt = false): Promise<void> {
     const t = translator(caller.locale);
+    const started = process.hrtime.bigint();
+    const acked = (kind: string) => ackLatency.observe({ platform: "discord", kind }, Number(process.hrtime.bigint() - started) / 1e9);
     const pending = work().catch((err: unknown) => {
       if (err instanceof AttachmentDownloadError) {
         log.warn({ error: err.message }, "attachment download failed");
@@ -248,10 +251,12 @@ export function createDiscordBot(services: Services, registry: Registry, options
     clearTimeout(timer);
     if (early) {
       await answer(interaction, early, t, false, formInvocation, replacePrompt);
+      acked("answered");
       return;
     }
     if (replacePrompt && interaction.isButton()) await interaction.deferUpdate();
     else await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    acked("deferred");
     await answer(interaction, await pending, t, true, formInvocation, replacePrompt);
   }
 

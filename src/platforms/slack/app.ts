@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ackLatency } from "../../metrics.ts";
 import { App, HTTPReceiver, type BlockAction, type ButtonAction, type CustomRoute, type types, type ViewStateValue } from "@slack/bolt";
 import type { Caller } from "../../core/command.ts";
 import { dispatch, type RawArgs, type Registry } from "../../core/dispatch.ts";
@@ -373,6 +374,7 @@ export async function createSlackApp(services: Services, registry: Registry, opt
       }
       const port = options.listen?.port ?? settings.port;
       server = (await app.start({ port, host: options.listen?.host })) as Server;
+      observeAckLatency(server);
       const address = server.address() as AddressInfo;
       const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
       log.info({ port: address.port }, "slack HTTP receiver listening");
@@ -424,4 +426,15 @@ async function loadApiRoutes(services: Services): Promise<CustomRoute[]> {
     services.log.warn({ err: String(err) }, "usage API routes not mounted");
     return [];
   }
+}
+
+/** Slack's requests are answered when Bolt acks, so the response's end is the ack: time it. */
+function observeAckLatency(server: Server): void {
+  server.prependListener("request", (req, res) => {
+    if (req.method !== "POST" || !req.url?.startsWith("/slack/events")) return;
+    const started = process.hrtime.bigint();
+    res.once("finish", () => {
+      ackLatency.observe({ platform: "slack", kind: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+  });
 }
