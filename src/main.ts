@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { registry } from "../commands/index.ts";
 import { createServices, DemoConfigError } from "./app/createServices.ts";
 import { ConfigError, loadEnv, type Env } from "./config/env.ts";
@@ -21,6 +22,8 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`Unknown role "${argv[0]}". Use one of: ${ROLES.join(", ")}.\n`);
     process.exit(2);
   }
+  // A .env file in the working directory, like the CLI; variables already set win.
+  if (existsSync(".env")) process.loadEnvFile(".env");
   const env = loadEnv();
   const playground = role === "console" || (role === "all" && !env.SLACK_BOT_TOKEN && !env.DISCORD_TOKEN);
   if (playground) {

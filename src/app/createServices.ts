@@ -31,7 +31,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const methods = options.methods ?? loadMethods(env.PAYMENT_METHODS_FILE);
   if (methods.demo && !options.allowDemoMethods) throw new DemoConfigError(env.PAYMENT_METHODS_FILE);
   const log = options.log ?? createLogger({ level: env.LOG_LEVEL });
-  const db = options.db ?? (await openDatabase({ url: env.DATABASE_URL, dataDir: env.PGLITE_DIR, poolSize: env.DATABASE_POOL_SIZE }));
+  const db = options.db ?? (await openDatabase({ url: env.DATABASE_URL, dataDir: env.PGLITE_DIR, poolSize: env.DATABASE_POOL_SIZE, statementCache: env.DATABASE_STATEMENT_CACHE }));
   if (options.migrate !== false) {
     const result = await db.migrate();
     if (result.applied.length) log.info({ applied: result.applied }, "migrations applied");

@@ -31,9 +31,28 @@ export async function openTestDatabase(options: { poolSize?: number } = {}): Pro
     const url = await createTestDatabaseUrl();
     const db = await openDatabase({ url, poolSize: options.poolSize ?? 20 });
     await db.migrate();
-    return Object.assign(db, { url });
+    const close = db.close.bind(db);
+    // Each test database is dropped when its test closes it, so a dev server does not fill up.
+    return Object.assign(db, {
+      url,
+      async close() {
+        await close();
+        await dropDatabase(url);
+      },
+    });
   }
   const db = await openDatabase({ dataDir: "memory://" });
   await db.migrate();
   return db;
+}
+
+async function dropDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
 }

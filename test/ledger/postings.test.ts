@@ -18,10 +18,7 @@ afterAll(async () => {
   await db?.close();
 });
 
-/**
- * The trigger's message. adapter-pg files SQLSTATE 23001 under Prisma's P2003 ("foreign key
- * constraint violated") and keeps the database's own text only in the error's cause.
- */
+/** The trigger's message, wherever the driver adapter put it (message, or the error's cause). */
 function refusalText(err: unknown): string {
   const e = err as { message?: string; meta?: { driverAdapterError?: { cause?: { originalMessage?: string } } } };
   return [e.message, e.meta?.driverAdapterError?.cause?.originalMessage].filter(Boolean).join("\n");
