@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { accountSummary } from "../src/accounts/accountSummary.ts";
+import { accountSummary, balanceFields } from "../src/accounts/accountSummary.ts";
 import { resolveAccount } from "../src/accounts/resolveAccount.ts";
 import { defineCommand } from "../src/core/command.ts";
 import { formatTime } from "../src/core/format.ts";
@@ -20,16 +20,7 @@ export default defineCommand({
       { type: "header", text: t("balance.title") },
       {
         type: "fields",
-        fields: [
-          { label: t("balance.current"), value: formatUsd(summary.balance) },
-          { label: t("balance.principal"), value: formatUsd(summary.buckets.principal) },
-          { label: t("balance.bonus"), value: formatUsd(summary.buckets.bonus) },
-          { label: t("balance.trial"), value: formatUsd(summary.buckets.trial) },
-          { label: t("balance.promo"), value: formatUsd(summary.buckets.promo) },
-          { label: t("balance.used"), value: formatUsd(summary.used) },
-          { label: t("balance.requests"), value: String(summary.requests) },
-          { label: t("balance.account_id"), value: account.id },
-        ],
+        fields: [...balanceFields(summary, t), { label: t("balance.account_id"), value: account.id }],
       },
     ];
     if (summary.recentEntries.length > 0) {

@@ -1,4 +1,6 @@
 import type { Tx } from "../db/index.ts";
+import type { Translator } from "../i18n.ts";
+import { formatUsd } from "../ledger/money.ts";
 import { readBalances } from "../ledger/postEntries.ts";
 import { totalOf, type BucketBalances } from "../ledger/types.ts";
 
@@ -29,4 +31,17 @@ export async function accountSummary(tx: Tx, accountId: string, recent = 5): Pro
     recentEntries: entries.map((e) => ({ type: e.type, bucket: e.bucket, amount: e.amount, balanceAfter: e.balanceAfter, createdAt: e.createdAt, reference: e.reference })),
     lowBalanceThreshold: account.lowBalanceThreshold,
   };
+}
+
+/** The balance and its breakdown as label/value fields, the same for the customer and for support. */
+export function balanceFields(summary: AccountSummary, t: Translator): { label: string; value: string }[] {
+  return [
+    { label: t("balance.current"), value: formatUsd(summary.balance) },
+    { label: t("balance.principal"), value: formatUsd(summary.buckets.principal) },
+    { label: t("balance.bonus"), value: formatUsd(summary.buckets.bonus) },
+    { label: t("balance.trial"), value: formatUsd(summary.buckets.trial) },
+    { label: t("balance.promo"), value: formatUsd(summary.buckets.promo) },
+    { label: t("balance.used"), value: formatUsd(summary.used) },
+    { label: t("balance.requests"), value: String(summary.requests) },
+  ];
 }
