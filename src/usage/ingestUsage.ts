@@ -1,5 +1,5 @@
+import { createHash, randomUUID } from "node:crypto";
 import { Prisma, type PrismaClient, type Tx } from "../db/index.ts";
-import { requestHashOf } from "../ledger/postEntries.ts";
 import { splitDebit } from "../ledger/spending.ts";
 import { DEFAULT_SPENDING_ORDER, emptyBalances, totalOf, type Actor, type Bucket, type BucketBalances } from "../ledger/types.ts";
 import { entriesPosted, usageRecordsReceived } from "../metrics.ts";
@@ -38,20 +38,6 @@ function memoOf(record: UsageRecordInput): string {
   return `${record.model} ${record.endpoint}`.slice(0, 400);
 }
 
-/**
- * The posting hash a single `post()` of this record would store, so that a record posted by this
- * batch path and by the ledger's own path are recognised as the same request.
- */
-export function usagePostingHash(record: UsageRecordInput, actor: Actor = USAGE_ACTOR): string {
-  return requestHashOf({
-    idempotencyKey: usageKey(record.id),
-    lines: [{ accountId: record.accountId, type: "api_usage", amount: -record.cost }],
-    actor,
-    reference: record.id,
-    memo: memoOf(record),
-  });
-}
-
 function sameUsage(a: UsageRecordInput, b: { accountId: string; cost: bigint; model: string; endpoint: string }): boolean {
   return a.accountId === b.accountId && a.cost === b.cost && a.model === b.model && a.endpoint === b.endpoint;
 }
@@ -70,15 +56,16 @@ function isUniqueViolation(err: unknown): boolean {
 /**
  * Debits a batch of usage records, each exactly once, as `api_usage` in the spending order.
  *
- * The ledger's `postEntries` writes one posting per transaction with a round trip per row; that
- * cannot reach the thousands of records per second a gateway sends. This is the same posting,
- * batched: one transaction locks every account of the batch in id order (the order postEntries
- * locks in, so the two never deadlock), skips the keys already posted with one query, and writes
- * postings, entries, usage rows and cached balances in one set-based statement. Balance
- * after, bucket balance after and the entry keys (`<key>#<n>`) are computed exactly as
- * postEntries computes them. The unique keys on postings and usage_records are the backstop for
- * a writer that slips past the locks (the same record id sent for two different accounts): the
- * transaction fails and the retry sees the other writer's rows.
+ * The ledger's `postEntries` writes one posting per transaction; that cannot keep up with the
+ * thousands of records per second a gateway sends. This is the same debit, batched, in two round
+ * trips: the first locks every account of the batch in id order (the order postEntries locks in,
+ * so the two never deadlock) and reads their balances and the records already seen; the second
+ * writes one posting for the batch, its entries, the usage rows and the cached balances in one
+ * set-based statement. Balance after, bucket balance after and the spending-order split are
+ * computed exactly as postEntries computes them. Every record has its own unique keys, its usage
+ * row and its entries' `usage:<id>#<n>`: they are the backstop for a writer that slips past the
+ * locks (the same record id sent for two different accounts), whose transaction then fails and
+ * retries, and sees the other writer's rows.
  */
 export async function ingestUsage(prisma: PrismaClient, records: IndexedRecord[], options: IngestOptions = {}): Promise<IngestResult> {
   const result: IngestResult = { accepted: [], duplicates: [], rejected: [], entries: 0, alerts: 0 };
@@ -166,30 +153,25 @@ function conflict(item: IndexedRecord): RejectedRecord {
   };
 }
 
-interface LockedAccount extends Record<string, unknown> {
-  id: string;
-  threshold: bigint | null;
-  armed: boolean;
-  locale: string;
+/** What `usage_batch_state` returns (see its migration): JSON arrays, one per row. */
+interface BatchState {
+  /** account id, bucket, amount (micro-USD as text) */
+  balances: [string, Bucket, string][];
+  /** record id, account id, cost (text), model, endpoint: records of this batch already debited */
+  seen: [string, string, string, string, string][];
 }
 
-interface PlannedEntry {
-  key: string;
-  accountId: string;
-  bucket: Bucket;
-  amount: bigint;
-  balanceAfter: bigint;
-  bucketBalanceAfter: bigint;
-  entryKey: string;
-  reference: string;
-  memo: string;
+/**
+ * A PostgreSQL array literal. Elements are either values that need no quoting (UUIDs that passed
+ * the schema's check, bucket names, integers, ISO times) or free text already `quoted`.
+ */
+function arrayLiteral(values: readonly (string | number)[]): string {
+  return `{${values.join(",")}}`;
 }
 
-interface KnownState {
-  usage: { recordId: string; accountId: string; cost: string; model: string; endpoint: string }[] | null;
-  postings: { key: string; hash: string }[] | null;
-  /** Three parallel columns (account, bucket, amount): cheaper to build than an object per row. */
-  balances: [string[] | null, Bucket[] | null, string[] | null] | null;
+/** Free text as an element of an array literal: in double quotes, with `"` and `\\` escaped. */
+function quoted(text: string): string {
+  return `"${text.replace(/["\\]/g, "\\$&")}"`;
 }
 
 async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: IngestOptions): Promise<IngestResult> {
@@ -198,176 +180,162 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
   const spendingOrder = options.spendingOrder ?? DEFAULT_SPENDING_ORDER;
   const accountIds = [...new Set(records.map((r) => r.record.accountId))].sort();
 
-  // ORDER BY before FOR UPDATE: PostgreSQL locks rows as they leave the sort, in id order.
-  const locked = await tx.$queryRawUnsafe<LockedAccount[]>(
-    `SELECT "id"::text AS id, "lowBalanceThreshold" AS threshold, "lowBalanceArmed" AS armed, "locale"
-     FROM "accounts" WHERE "id" = ANY($1::uuid[]) ORDER BY "id" FOR UPDATE`,
-    accountIds,
+  // One round trip: lock the accounts (ORDER BY before FOR UPDATE, so rows are locked in id
+  // order, the order postEntries locks in), then read what the batch needs through a volatile
+  // function whose own snapshot, taken after the locks, includes whatever a concurrent batch on
+  // these accounts committed while we waited. Account ids passed the UUID check, so they need no
+  // quoting; record ids are free text and go as JSON.
+  const [row] = await tx.$queryRawUnsafe<{ accounts: string | null; state: string }[]>(
+    `WITH locked AS MATERIALIZED (
+       SELECT "id", "lowBalanceThreshold", "lowBalanceArmed", "locale" FROM "accounts"
+       WHERE "id" = ANY($1::uuid[]) ORDER BY "id" FOR UPDATE
+     )
+     SELECT (SELECT json_agg(json_build_array("id", "lowBalanceThreshold"::text, "lowBalanceArmed", "locale")) FROM locked)::text AS accounts,
+            "usage_batch_state"(ARRAY(SELECT "id" FROM locked), ARRAY(SELECT json_array_elements_text($2::json)))::text AS state`,
+    arrayLiteral(accountIds),
+    JSON.stringify(records.map((r) => r.record.id)),
   );
-  const accounts = new Map(locked.map((a) => [a.id, a]));
+  // A locked row is read as it is once the lock is ours, so the alert settings come with the lock.
+  const lockedAccounts = JSON.parse(row.accounts ?? "[]") as [string, string | null, boolean, string][];
+  const state = JSON.parse(row.state) as BatchState;
 
-  // One statement after the locks, so its snapshot includes whatever a concurrent batch on the
-  // same accounts committed while we waited (joining balances into the locking query would not:
-  // a re-checked locked row keeps the joined rows it first saw).
-  const ids = records.map((r) => r.record.id);
-  const [known] = await tx.$queryRawUnsafe<KnownState[]>(
-    `SELECT
-       (SELECT json_agg(json_build_object('recordId', "recordId", 'accountId', "accountId", 'cost', "cost"::text, 'model', "model", 'endpoint', "endpoint"))
-          FROM "usage_records" WHERE "recordId" = ANY($1::text[])) AS usage,
-       (SELECT json_agg(json_build_object('key', "idempotencyKey", 'hash', "requestHash"))
-          FROM "postings" WHERE "idempotencyKey" = ANY($2::text[])) AS postings,
-       (SELECT ARRAY[array_agg("accountId"::text), array_agg("bucket"), array_agg("amount"::text)]
-          FROM "balances" WHERE "accountId" = ANY($3::uuid[])) AS balances`,
-    ids,
-    ids.map(usageKey),
-    [...accounts.keys()],
-  );
-  const parse = <T>(value: T | string | null): T | null => (typeof value === "string" ? (JSON.parse(value) as T) : value);
-  const usageSeen = new Map((parse(known.usage) ?? []).map((u) => [u.recordId, { ...u, cost: BigInt(u.cost) }]));
-  const postingSeen = new Map((parse(known.postings) ?? []).map((p) => [p.key, p.hash]));
-
+  const accounts = new Map<string, AlertState>();
   const balances = new Map<string, BucketBalances>();
-  for (const id of accounts.keys()) balances.set(id, emptyBalances());
-  const [balanceAccounts, balanceBuckets, balanceAmounts] = known.balances ?? [null, null, null];
+  for (const [id, threshold, armed, locale] of lockedAccounts) {
+    accounts.set(id, { threshold: threshold === null ? null : BigInt(threshold), armed, locale });
+    balances.set(id, emptyBalances());
+  }
   const stored = new Set<string>();
-  (balanceAccounts ?? []).forEach((accountId, i) => {
-    balances.get(accountId)![balanceBuckets![i]] = BigInt(balanceAmounts![i]);
-    stored.add(`${accountId}/${balanceBuckets![i]}`);
-  });
-  const before = new Map([...balances].map(([id, b]) => [id, totalOf(b)]));
+  for (const [accountId, bucket, amount] of state.balances) {
+    balances.get(accountId)![bucket] = BigInt(amount);
+    stored.add(`${accountId}/${bucket}`);
+  }
+  const seen = new Map(state.seen.map(([recordId, accountId, cost, model, endpoint]) => [recordId, { accountId, cost: BigInt(cost), model, endpoint }]));
+  const before = new Map<string, bigint>();
+  for (const [id, b] of balances) before.set(id, totalOf(b));
 
-  const toWrite: UsageRecordInput[] = [];
-  const postings: { key: string; hash: string }[] = [];
-  const entries: PlannedEntry[] = [];
+  // What to write, column by column, as PostgreSQL array literals (see `arrayLiteral`).
+  const usage = { ids: [] as string[], accounts: [] as string[], models: [] as string[], endpoints: [] as string[], inputTokens: [] as number[], outputTokens: [] as number[], cachedTokens: [] as number[], calls: [] as number[], costs: [] as string[], times: [] as string[] };
+  const entry = { accounts: [] as string[], buckets: [] as string[], amounts: [] as string[], balancesAfter: [] as string[], bucketBalancesAfter: [] as string[], keys: [] as string[], references: [] as string[], memos: [] as string[] };
   const touched = new Map<string, Set<Bucket>>();
   const lastRecordOf = new Map<string, string>();
 
   for (const item of records) {
     const { record } = item;
-    const key = usageKey(record.id);
-    const hash = usagePostingHash(record, actor);
-    const seenUsage = usageSeen.get(record.id);
-    const seenPosting = postingSeen.get(key);
-    if (seenUsage || seenPosting !== undefined) {
-      const same = seenUsage ? sameUsage(record, seenUsage) : seenPosting === hash;
-      if (same) result.duplicates.push(record.id);
+    const earlier = seen.get(record.id);
+    if (earlier) {
+      if (sameUsage(record, earlier)) result.duplicates.push(record.id);
       else result.rejected.push(conflict(item));
       continue;
     }
-    if (!accounts.has(record.accountId)) {
+    const current = balances.get(record.accountId);
+    if (!current) {
       result.rejected.push({ index: item.index, id: record.id, reason: "unknown_account", message: `no account ${record.accountId}` });
       continue;
     }
-    toWrite.push(record);
+    result.accepted.push(record.id);
+    const quotedId = quoted(record.id);
+    usage.ids.push(quotedId);
+    usage.accounts.push(record.accountId);
+    usage.models.push(quoted(record.model));
+    usage.endpoints.push(quoted(record.endpoint));
+    usage.inputTokens.push(record.inputTokens);
+    usage.outputTokens.push(record.outputTokens);
+    usage.cachedTokens.push(record.cachedTokens);
+    usage.calls.push(record.calls);
+    usage.costs.push(record.cost.toString());
+    usage.times.push(record.time.toISOString());
     lastRecordOf.set(record.accountId, record.id);
     if (record.cost === 0n) continue;
-    postings.push({ key, hash });
-    const current = balances.get(record.accountId)!;
-    const buckets = touched.get(record.accountId) ?? new Set<Bucket>();
-    touched.set(record.accountId, buckets);
-    splitDebit(record.cost, current, spendingOrder).forEach((part, n) => {
-      current[part.bucket] += part.amount;
-      buckets.add(part.bucket);
-      entries.push({
-        key,
-        accountId: record.accountId,
-        bucket: part.bucket,
-        amount: part.amount,
-        balanceAfter: totalOf(current),
-        bucketBalanceAfter: current[part.bucket],
-        entryKey: `${key}#${n}`,
-        reference: record.id,
-        memo: memoOf(record),
-      });
-    });
+    let buckets = touched.get(record.accountId);
+    if (!buckets) touched.set(record.accountId, (buckets = new Set()));
+    const key = usageKey(record.id);
+    const memo = quoted(memoOf(record));
+    const parts = splitDebit(record.cost, current, spendingOrder);
+    for (let n = 0; n < parts.length; n++) {
+      const { bucket, amount } = parts[n];
+      current[bucket] += amount;
+      buckets.add(bucket);
+      entry.accounts.push(record.accountId);
+      entry.buckets.push(bucket);
+      entry.amounts.push(amount.toString());
+      entry.balancesAfter.push(totalOf(current).toString());
+      entry.bucketBalancesAfter.push(current[bucket].toString());
+      entry.keys.push(quoted(`${key}#${n}`));
+      entry.references.push(quotedId);
+      entry.memos.push(memo);
+    }
   }
 
   // Rows we read are updated in place, missing ones inserted: no speculative insert per row,
   // and the account locks keep anyone else from adding a row meanwhile.
-  const balanceRows: { accountId: string; bucket: Bucket; amount: string; stored: boolean }[] = [];
+  const updated = { accounts: [] as string[], buckets: [] as string[], amounts: [] as string[] };
+  const inserted = { accounts: [] as string[], buckets: [] as string[], amounts: [] as string[] };
   for (const [accountId, buckets] of touched) {
     for (const bucket of buckets) {
-      balanceRows.push({ accountId, bucket, amount: balances.get(accountId)![bucket].toString(), stored: stored.has(`${accountId}/${bucket}`) });
+      const target = stored.has(`${accountId}/${bucket}`) ? updated : inserted;
+      target.accounts.push(accountId);
+      target.buckets.push(bucket);
+      target.amounts.push(balances.get(accountId)![bucket].toString());
     }
   }
-  const updated = balanceRows.filter((r) => r.stored);
-  const inserted = balanceRows.filter((r) => !r.stored);
 
-  if (toWrite.length > 0) {
-    // One statement writes it all. Entries take their ids from the sequence in ORDER BY n order,
-    // so an account's entries read back by id replay its balance-after column as computed here.
-    // The foreign keys of the entries on the new postings are checked at the end of the
-    // statement, when the postings are there.
+  if (usage.ids.length > 0) {
+    // One statement writes it all: one posting for the batch's entries (each record's own unique
+    // keys are its usage row and its entries' `usage:<id>#<n>`), the entries, the cached balances
+    // and the usage rows. Entries take their ids from the sequence in ORDER BY n order, so an
+    // account's entries read back by id replay its balance-after column as computed here.
+    // Columns go as array literals: PostgreSQL reads them faster than JSON.
+    const entryColumns = [entry.accounts, entry.buckets, entry.amounts, entry.balancesAfter, entry.bucketBalancesAfter, entry.keys, entry.references, entry.memos].map(arrayLiteral);
+    const usageColumns = [usage.ids, usage.accounts, usage.models, usage.endpoints, usage.inputTokens, usage.outputTokens, usage.cachedTokens, usage.calls, usage.costs, usage.times].map(arrayLiteral);
+    const hash = createHash("sha256");
+    for (const column of entryColumns) hash.update(column);
     await tx.$executeRawUnsafe(
-      `WITH new_postings AS (
+      `WITH posting AS (
          INSERT INTO "postings" ("idempotencyKey", "requestHash")
-         SELECT k, h FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(k, h, n) ORDER BY n
-         RETURNING "id", "idempotencyKey"
+         SELECT $1, $2 WHERE cardinality($5::uuid[]) > 0
+         RETURNING "id"
        ), new_entries AS (
          INSERT INTO "ledger_entries" ("postingId", "accountId", "type", "bucket", "amount", "balanceAfter", "bucketBalanceAfter",
                                        "actorType", "actorId", "reference", "memo", "idempotencyKey")
-         SELECT p."id", e.a, 'api_usage', e.b, e.amt, e.ba, e.bba, $11, $12, e.r, e.m, e.k
-         FROM unnest($3::text[], $4::uuid[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $13::text[])
-              WITH ORDINALITY AS e(pk, a, b, amt, ba, bba, k, r, m, n)
-         JOIN new_postings p ON p."idempotencyKey" = e.pk
+         SELECT p."id", e.a, 'api_usage', e.b, e.amt, e.ba, e.bba, $3, $4, e.r, e.m, e.k
+         FROM posting p
+         CROSS JOIN unnest($5::uuid[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::text[])
+              WITH ORDINALITY AS e(a, b, amt, ba, bba, k, r, m, n)
          ORDER BY e.n
          RETURNING 1
        ), updated_balances AS (
          UPDATE "balances" SET "amount" = t.amt, "updatedAt" = now()
-         FROM unnest($14::uuid[], $15::text[], $16::bigint[]) AS t(a, b, amt)
+         FROM unnest($13::uuid[], $14::text[], $15::bigint[]) AS t(a, b, amt)
          WHERE "balances"."accountId" = t.a AND "balances"."bucket" = t.b
          RETURNING 1
        ), inserted_balances AS (
          INSERT INTO "balances" ("accountId", "bucket", "amount", "updatedAt")
-         SELECT a, b, amt, now() FROM unnest($27::uuid[], $28::text[], $29::bigint[]) AS t(a, b, amt)
+         SELECT a, b, amt, now() FROM unnest($16::uuid[], $17::text[], $18::bigint[]) AS t(a, b, amt)
          RETURNING 1
        )
        INSERT INTO "usage_records" ("recordId", "accountId", "model", "endpoint", "inputTokens", "outputTokens", "cachedTokens", "calls", "cost", "occurredAt")
-       SELECT * FROM unnest($17::text[], $18::uuid[], $19::text[], $20::text[], $21::int[], $22::int[], $23::int[], $24::int[], $25::bigint[], $26::timestamptz[])`,
-      postings.map((p) => p.key),
-      postings.map((p) => p.hash),
-      entries.map((e) => e.key),
-      entries.map((e) => e.accountId),
-      entries.map((e) => e.bucket),
-      entries.map((e) => e.amount.toString()),
-      entries.map((e) => e.balanceAfter.toString()),
-      entries.map((e) => e.bucketBalanceAfter.toString()),
-      entries.map((e) => e.entryKey),
-      entries.map((e) => e.reference),
+       SELECT * FROM unnest($19::text[], $20::uuid[], $21::text[], $22::text[], $23::int[], $24::int[], $25::int[], $26::int[], $27::bigint[], $28::timestamptz[])`,
+      `usage-batch:${randomUUID()}`,
+      hash.digest("hex"),
       actor.type,
       actor.id ?? null,
-      entries.map((e) => e.memo),
-      updated.map((r) => r.accountId),
-      updated.map((r) => r.bucket),
-      updated.map((r) => r.amount),
-      toWrite.map((x) => x.id),
-      toWrite.map((x) => x.accountId),
-      toWrite.map((x) => x.model),
-      toWrite.map((x) => x.endpoint),
-      toWrite.map((x) => x.inputTokens),
-      toWrite.map((x) => x.outputTokens),
-      toWrite.map((x) => x.cachedTokens),
-      toWrite.map((x) => x.calls),
-      toWrite.map((x) => x.cost.toString()),
-      toWrite.map((x) => x.time.toISOString()),
-      inserted.map((r) => r.accountId),
-      inserted.map((r) => r.bucket),
-      inserted.map((r) => r.amount),
+      ...entryColumns,
+      ...[updated.accounts, updated.buckets, updated.amounts, inserted.accounts, inserted.buckets, inserted.amounts].map(arrayLiteral),
+      ...usageColumns,
     );
   }
 
   const now = options.now?.() ?? new Date();
   for (const [accountId, cause] of lastRecordOf) {
-    const account = accounts.get(accountId)!;
-    const state: AlertState = { threshold: account.threshold === null ? null : BigInt(account.threshold), armed: account.armed, locale: account.locale };
+    const alert = accounts.get(accountId)!;
     const current = balances.get(accountId)!;
     const movement = { accountId, before: before.get(accountId)!, after: totalOf(current), balances: { ...current } };
-    if (alertTransition(state, movement.before, movement.after) === "none") continue;
-    const done = await afterBalanceChange(tx, movement, { state, cause: usageKey(cause), now });
+    if (alertTransition(alert, movement.before, movement.after) === "none") continue;
+    const done = await afterBalanceChange(tx, movement, { state: alert, cause: usageKey(cause), now });
     if (done === "notify") result.alerts++;
   }
 
-  result.accepted = toWrite.map((r) => r.id);
-  result.entries = entries.length;
+  result.entries = entry.amounts.length;
   return result;
 }

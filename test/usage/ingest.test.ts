@@ -46,7 +46,8 @@ async function written(accountId: string) {
   const [usage, entries, postings] = await Promise.all([
     services.prisma.usageRecord.count({ where: { accountId } }),
     services.prisma.ledgerEntry.findMany({ where: { accountId, type: "api_usage" }, orderBy: { id: "asc" } }),
-    services.prisma.posting.count({ where: { idempotencyKey: { startsWith: "usage:" }, entries: { some: { accountId } } } }),
+    // A batch is one posting; each record's exactly-once keys are its usage row and its entries.
+    services.prisma.posting.count({ where: { idempotencyKey: { startsWith: "usage-batch:" }, entries: { some: { accountId } } } }),
   ]);
   return { usage, entries, postings, balance: totalOf(await readBalances(services.prisma, accountId)) };
 }
@@ -69,7 +70,15 @@ describe("POST /api/v1/usage", () => {
 
     const after = await written(account);
     expect(after.usage).toBe(3);
-    expect(after.postings).toBe(3);
+    // One posting for the batch; sending it again wrote none.
+    expect(after.postings).toBe(1);
+    expect(after.entries.map((e) => e.idempotencyKey)).toEqual([
+      `usage:${records[0].id}#0`,
+      `usage:${records[1].id}#0`,
+      `usage:${records[1].id}#1`,
+      `usage:${records[2].id}#0`,
+      `usage:${records[2].id}#1`,
+    ]);
     expect(after.balance).toBe(13n * USD - 3_500_000n);
     // trial → promo → bonus → principal: 0.5 from trial; 0.5 trial + 0.5 bonus; 1.5 bonus + 0.5 principal.
     expect(after.entries.map((e) => [e.bucket, e.amount])).toEqual([
@@ -186,6 +195,27 @@ describe("POST /api/v1/usage", () => {
 });
 
 describe("ingestUsage", () => {
+  it("stores ids, models and endpoints exactly as sent, whatever characters they hold", async () => {
+    const account = await accountWith(services.prisma, { principal: 5n * USD });
+    const awkward = ['NULL', 'a"b', "back\\slash\\", "comma,{brace}", "  spaced  ", "ünï 名前 🚀", "'quote'", "tab\tnew\nline"];
+    const raw = awkward.map((text, i) => usageRecord(account, BigInt(1000 + i), { id: `${text}-${i}`, model: text, endpoint: `/v1/${text}` }));
+    const { valid } = parseUsageBatch({ records: raw });
+    expect(valid).toHaveLength(awkward.length);
+    const first = await ingestUsage(services.prisma, valid);
+    expect(first.accepted).toEqual(raw.map((r) => r.id));
+
+    const rows = await services.prisma.usageRecord.findMany({ where: { accountId: account }, orderBy: { cost: "asc" } });
+    expect(rows.map((r) => [r.recordId, r.model, r.endpoint])).toEqual(awkward.map((text, i) => [`${text}-${i}`, text, `/v1/${text}`]));
+    const entries = await services.prisma.ledgerEntry.findMany({ where: { accountId: account, type: "api_usage" }, orderBy: { id: "asc" } });
+    expect(entries.map((e) => [e.reference, e.memo, e.idempotencyKey])).toEqual(
+      awkward.map((text, i) => [`${text}-${i}`, `${text} /v1/${text}`, `usage:${text}-${i}#0`]),
+    );
+    // Read back the same way, they are recognised as the same records.
+    const again = await ingestUsage(services.prisma, valid);
+    expect(again.duplicates).toEqual(raw.map((r) => r.id));
+    expect(totalOf(await readBalances(services.prisma, account))).toBe(5n * USD - awkward.reduce((sum, _t, i) => sum + BigInt(1000 + i), 0n));
+  });
+
   it("follows the spending order it is given", async () => {
     const account = await accountWith(services.prisma, { trial: 1n * USD, principal: 10n * USD });
     const { valid } = parseUsageBatch({ records: [usageRecord(account, 2n * USD)] });
