@@ -219,6 +219,15 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
   const entry = { accounts: [] as string[], buckets: [] as string[], amounts: [] as string[], balancesAfter: [] as string[], bucketBalancesAfter: [] as string[], keys: [] as string[], references: [] as string[], memos: [] as string[] };
   const touched = new Map<string, Set<Bucket>>();
   const lastRecordOf = new Map<string, string>();
+  // Running totals, so each entry's balance after is one addition.
+  const totals = new Map(before);
+  // Models, endpoints and memos repeat across a batch: quote each once.
+  const quotedText = new Map<string, string>();
+  const quotedOnce = (text: string) => {
+    let q = quotedText.get(text);
+    if (q === undefined) quotedText.set(text, (q = quoted(text)));
+    return q;
+  };
 
   for (const item of records) {
     const { record } = item;
@@ -237,8 +246,8 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
     const quotedId = quoted(record.id);
     usage.ids.push(quotedId);
     usage.accounts.push(record.accountId);
-    usage.models.push(quoted(record.model));
-    usage.endpoints.push(quoted(record.endpoint));
+    usage.models.push(quotedOnce(record.model));
+    usage.endpoints.push(quotedOnce(record.endpoint));
     usage.inputTokens.push(record.inputTokens);
     usage.outputTokens.push(record.outputTokens);
     usage.cachedTokens.push(record.cachedTokens);
@@ -250,21 +259,24 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
     let buckets = touched.get(record.accountId);
     if (!buckets) touched.set(record.accountId, (buckets = new Set()));
     const key = usageKey(record.id);
-    const memo = quoted(memoOf(record));
+    const memo = quotedOnce(memoOf(record));
+    let total = totals.get(record.accountId)!;
     const parts = splitDebit(record.cost, current, spendingOrder);
     for (let n = 0; n < parts.length; n++) {
       const { bucket, amount } = parts[n];
       current[bucket] += amount;
+      total += amount;
       buckets.add(bucket);
       entry.accounts.push(record.accountId);
       entry.buckets.push(bucket);
       entry.amounts.push(amount.toString());
-      entry.balancesAfter.push(totalOf(current).toString());
+      entry.balancesAfter.push(total.toString());
       entry.bucketBalancesAfter.push(current[bucket].toString());
       entry.keys.push(quoted(`${key}#${n}`));
       entry.references.push(quotedId);
       entry.memos.push(memo);
     }
+    totals.set(record.accountId, total);
   }
 
   // Rows we read are updated in place, missing ones inserted: no speculative insert per row,
