@@ -16,18 +16,28 @@ export interface SqlDriver {
   withMigrationLock<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   /** One session for a read-only job (exports, reconcile). */
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction on one session of its own: committed when `fn` returns, rolled
+   * back when it throws. PostgreSQL only: PGlite's one connection belongs to Prisma's adapter,
+   * whose transactions a second user of it would interleave with.
+   */
+  transaction?<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
 }
 
 /** The advisory lock key Prisma's own migrate engine takes, so both exclude each other. */
 export const PRISMA_MIGRATION_LOCK_KEY = 72707369;
 
-export function postgresDriver(pool: pg.Pool): SqlDriver {
+/**
+ * @param statementName names statements to prepare on the server (see statementNames.ts); the
+ * same namer as the Prisma adapter's, so both share what each connection has prepared.
+ */
+export function postgresDriver(pool: pg.Pool, statementName: (query: { sql: string }) => string | undefined = () => undefined): SqlDriver {
   const session = (client: pg.PoolClient): SqlSession => ({
     async exec(sql) {
       await client.query(sql);
     },
     async query(sql, params) {
-      const result = await client.query(sql, params as unknown[]);
+      const result = await client.query({ text: sql, values: params as unknown[], name: statementName({ sql }) });
       return result.rows;
     },
   });
@@ -52,6 +62,24 @@ export function postgresDriver(pool: pg.Pool): SqlDriver {
         return await fn(session(client));
       } finally {
         client.release();
+      }
+    },
+    async transaction(fn) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query("BEGIN");
+        const result = await fn(session(client));
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
+        throw err;
+      } finally {
+        // A connection that could not even roll back is closed rather than handed out again.
+        client.release(broken);
       }
     },
   };

@@ -42,7 +42,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     const namer = statementNamer(options.statementCache ?? 200);
     // node-postgres leaves a statement unnamed when the name is undefined; the adapter's type says string.
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: namer as (q: { sql: string }) => string }) });
-    const driver = postgresDriver(pool);
+    const driver = postgresDriver(pool, namer);
     return {
       kind: "postgres",
       prisma,

@@ -25,6 +25,7 @@ export function usageRoute(services: Services): RouteHandler {
       spendingOrder: services.env.SPENDING_ORDER,
       now: services.now,
       parallel: services.db.kind === "postgres" ? services.env.USAGE_INGEST_PARALLEL : 1,
+      driver: services.db.driver,
     });
     const rejected = [...parsed.rejected, ...result.rejected].sort((a, b) => a.index - b.index);
     sendJson(res, 200, {

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Prisma, type PrismaClient, type Tx } from "../db/index.ts";
+import type { SqlDriver } from "../db/driver.ts";
 import { splitDebit } from "../ledger/spending.ts";
 import { DEFAULT_SPENDING_ORDER, emptyBalances, totalOf, type Actor, type Bucket, type BucketBalances } from "../ledger/types.ts";
 import { entriesPosted, usageRecordsReceived } from "../metrics.ts";
@@ -15,6 +16,12 @@ export interface IngestOptions {
    * has one connection). Records of one account always go to the same transaction.
    */
   parallel?: number;
+  /**
+   * The database's own driver. When it runs transactions itself (PostgreSQL), a batch goes
+   * straight through it, without Prisma's per-query cost; a batch that moves an account across
+   * its low-balance threshold is done again through Prisma, whose transaction the alert joins.
+   */
+  driver?: SqlDriver;
 }
 
 export interface IngestResult {
@@ -134,15 +141,32 @@ function chunkByAccount(records: IndexedRecord[], parts: number): IndexedRecord[
 }
 
 async function ingestChunk(prisma: PrismaClient, records: IndexedRecord[], options: IngestOptions): Promise<IngestResult> {
+  const direct = options.driver?.transaction?.bind(options.driver);
   for (let attempt = 0; ; attempt++) {
     try {
-      return await prisma.$transaction((tx) => ingestInTransaction(tx, records, options), { maxWait: 30_000, timeout: 120_000 });
+      if (direct) {
+        try {
+          return await direct((session) => ingestInTransaction((sql, params) => session.query(sql, params), null, records, options));
+        } catch (err) {
+          if (!(err instanceof AlertNeedsPrisma)) throw err;
+        }
+      }
+      return await prisma.$transaction((tx) => ingestInTransaction((sql, params) => tx.$queryRawUnsafe(sql, ...params), tx, records, options), {
+        maxWait: 30_000,
+        timeout: 120_000,
+      });
     } catch (err) {
       if (attempt < 3 && isUniqueViolation(err)) continue;
       throw err;
     }
   }
 }
+
+/** Thrown (and the transaction rolled back) when a batch on the direct path needs a low-balance alert. */
+class AlertNeedsPrisma extends Error {}
+
+/** Runs one statement in the batch's transaction, whichever client holds it. */
+type Query = <T extends Record<string, unknown>>(sql: string, params: unknown[]) => Promise<T[]>;
 
 function conflict(item: IndexedRecord): RejectedRecord {
   return {
@@ -174,7 +198,11 @@ function quoted(text: string): string {
   return `"${text.replace(/["\\]/g, "\\$&")}"`;
 }
 
-async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: IngestOptions): Promise<IngestResult> {
+/**
+ * @param tx the Prisma transaction `query` runs in, which low-balance alerts join; null on the
+ * direct path, where a batch that needs an alert throws AlertNeedsPrisma before writing anything.
+ */
+async function ingestInTransaction(query: Query, tx: Tx | null, records: IndexedRecord[], options: IngestOptions): Promise<IngestResult> {
   const result: IngestResult = { accepted: [], duplicates: [], rejected: [], entries: 0, alerts: 0 };
   const actor = options.actor ?? USAGE_ACTOR;
   const spendingOrder = options.spendingOrder ?? DEFAULT_SPENDING_ORDER;
@@ -185,15 +213,14 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
   // function whose own snapshot, taken after the locks, includes whatever a concurrent batch on
   // these accounts committed while we waited. Account ids passed the UUID check, so they need no
   // quoting; record ids are free text and go as JSON.
-  const [row] = await tx.$queryRawUnsafe<{ accounts: string | null; state: string }[]>(
+  const [row] = await query<{ accounts: string | null; state: string }>(
     `WITH locked AS MATERIALIZED (
        SELECT "id", "lowBalanceThreshold", "lowBalanceArmed", "locale" FROM "accounts"
        WHERE "id" = ANY($1::uuid[]) ORDER BY "id" FOR UPDATE
      )
      SELECT (SELECT json_agg(json_build_array("id", "lowBalanceThreshold"::text, "lowBalanceArmed", "locale")) FROM locked)::text AS accounts,
             "usage_batch_state"(ARRAY(SELECT "id" FROM locked), ARRAY(SELECT json_array_elements_text($2::json)))::text AS state`,
-    arrayLiteral(accountIds),
-    JSON.stringify(records.map((r) => r.record.id)),
+    [arrayLiteral(accountIds), JSON.stringify(records.map((r) => r.record.id))],
   );
   // A locked row is read as it is once the lock is ours, so the alert settings come with the lock.
   const lockedAccounts = JSON.parse(row.accounts ?? "[]") as [string, string | null, boolean, string][];
@@ -292,6 +319,13 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
     }
   }
 
+  const movements = [...lastRecordOf].map(([accountId, cause]) => {
+    const current = balances.get(accountId)!;
+    return { accountId, cause, before: before.get(accountId)!, after: totalOf(current), balances: { ...current } };
+  });
+  const alerting = movements.filter((m) => alertTransition(accounts.get(m.accountId)!, m.before, m.after) !== "none");
+  if (alerting.length > 0 && tx === null) throw new AlertNeedsPrisma();
+
   if (usage.ids.length > 0) {
     // One statement writes it all: one posting for the batch's entries (each record's own unique
     // keys are its usage row and its entries' `usage:<id>#<n>`), the entries, the cached balances
@@ -302,7 +336,7 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
     const usageColumns = [usage.ids, usage.accounts, usage.models, usage.endpoints, usage.inputTokens, usage.outputTokens, usage.cachedTokens, usage.calls, usage.costs, usage.times].map(arrayLiteral);
     const hash = createHash("sha256");
     for (const column of entryColumns) hash.update(column);
-    await tx.$executeRawUnsafe(
+    await query(
       `WITH posting AS (
          INSERT INTO "postings" ("idempotencyKey", "requestHash")
          SELECT $1, $2 WHERE cardinality($5::uuid[]) > 0
@@ -328,23 +362,21 @@ async function ingestInTransaction(tx: Tx, records: IndexedRecord[], options: In
        )
        INSERT INTO "usage_records" ("recordId", "accountId", "model", "endpoint", "inputTokens", "outputTokens", "cachedTokens", "calls", "cost", "occurredAt")
        SELECT * FROM unnest($19::text[], $20::uuid[], $21::text[], $22::text[], $23::int[], $24::int[], $25::int[], $26::int[], $27::bigint[], $28::timestamptz[])`,
-      `usage-batch:${randomUUID()}`,
-      hash.digest("hex"),
-      actor.type,
-      actor.id ?? null,
-      ...entryColumns,
-      ...[updated.accounts, updated.buckets, updated.amounts, inserted.accounts, inserted.buckets, inserted.amounts].map(arrayLiteral),
-      ...usageColumns,
+      [
+        `usage-batch:${randomUUID()}`,
+        hash.digest("hex"),
+        actor.type,
+        actor.id ?? null,
+        ...entryColumns,
+        ...[updated.accounts, updated.buckets, updated.amounts, inserted.accounts, inserted.buckets, inserted.amounts].map(arrayLiteral),
+        ...usageColumns,
+      ],
     );
   }
 
   const now = options.now?.() ?? new Date();
-  for (const [accountId, cause] of lastRecordOf) {
-    const alert = accounts.get(accountId)!;
-    const current = balances.get(accountId)!;
-    const movement = { accountId, before: before.get(accountId)!, after: totalOf(current), balances: { ...current } };
-    if (alertTransition(alert, movement.before, movement.after) === "none") continue;
-    const done = await afterBalanceChange(tx, movement, { state: alert, cause: usageKey(cause), now });
+  for (const { cause, ...movement } of alerting) {
+    const done = await afterBalanceChange(tx!, movement, { state: accounts.get(movement.accountId)!, cause: usageKey(cause), now });
     if (done === "notify") result.alerts++;
   }
 

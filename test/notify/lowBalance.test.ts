@@ -24,7 +24,8 @@ afterAll(async () => {
 async function spend(accountId: string, cost: bigint, hoursAgo = 1) {
   const time = new Date(Date.now() - hoursAgo * 3600_000).toISOString();
   const { valid } = parseUsageBatch({ records: [usageRecord(accountId, cost, { time })] });
-  const result = await ingestUsage(services.prisma, valid);
+  // As the HTTP route does: on PostgreSQL through the driver, and through Prisma when an alert is due.
+  const result = await ingestUsage(services.prisma, valid, { driver: services.db.driver });
   expect(result.accepted).toHaveLength(1);
   return result;
 }

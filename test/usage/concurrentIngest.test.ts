@@ -73,7 +73,7 @@ describe.skipIf(!onPostgres)("usage ingestion by two OS processes at once", () =
     writeFileSync(file, JSON.stringify(batches));
 
     const common = { DATABASE_URL: db.url!, BATCHES_FILE: file, START_AT: String(Date.now() + 2500), LOG_LEVEL: "silent" };
-    const [forward, backward] = await Promise.all([runChild({ ...common, REVERSE: "0" }), runChild({ ...common, REVERSE: "1" })]).finally(() =>
+    const [forward, backward] = await Promise.all([runChild({ ...common, REVERSE: "0", DIRECT: "1" }), runChild({ ...common, REVERSE: "1", DIRECT: "0" })]).finally(() =>
       rmSync(dir, { recursive: true, force: true }),
     );
 
@@ -108,7 +108,9 @@ describe.skipIf(!onPostgres)("usage ingestion by two OS processes at once", () =
       const [a, b] = [await accountWith(db.prisma, { principal: 10n * USD }), await accountWith(db.prisma, { principal: 10n * USD })];
       const id = `contested-${round}-${Date.now()}`;
       const batchFor = (account: string) => parseUsageBatch({ records: [usageRecord(account, 1n * USD, { id }), usageRecord(account, 1000n)] }).valid;
-      const [ra, rb] = await Promise.all([ingestUsage(db.prisma, batchFor(a)), ingestUsage(db.prisma, batchFor(b))]);
+      // Even rounds go through the driver, as the HTTP route does; odd rounds through Prisma.
+      const options = round % 2 === 0 ? { driver: db.driver } : {};
+      const [ra, rb] = await Promise.all([ingestUsage(db.prisma, batchFor(a), options), ingestUsage(db.prisma, batchFor(b), options)]);
       const winners = [ra, rb].filter((r) => r.accepted.includes(id));
       const losers = [ra, rb].filter((r) => r.rejected.some((x) => x.id === id && x.reason === "id_conflict"));
       expect(winners).toHaveLength(1);

@@ -1,7 +1,9 @@
 /**
  * A separate OS process for the exactly-once test: its own pool on the same PostgreSQL, ingesting
  * the batches named in BATCHES_FILE from START_AT on (REVERSE=1 takes them backwards). Prints
- * what it accepted and what it found already debited, as one JSON line.
+ * what it accepted and what it found already debited, as one JSON line. DIRECT=1 ingests as the
+ * HTTP route does on PostgreSQL (through the driver, two transactions per batch); otherwise each
+ * batch is one Prisma transaction.
  */
 import { readFileSync } from "node:fs";
 import { openDatabase } from "../../src/db/index.ts";
@@ -18,7 +20,7 @@ const wait = Number(process.env.START_AT) - Date.now();
 if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 for (const batch of batches) {
   const { valid } = parseUsageBatch(batch);
-  const result = await ingestUsage(db.prisma, valid);
+  const result = await ingestUsage(db.prisma, valid, process.env.DIRECT === "1" ? { driver: db.driver, parallel: 2 } : {});
   accepted.push(...result.accepted);
   duplicates.push(...result.duplicates);
   rejected.push(...result.rejected);
