@@ -177,8 +177,10 @@ function conflict(item: IndexedRecord): RejectedRecord {
   };
 }
 
-/** What `usage_batch_state` returns (see its migration): JSON arrays, one per row. */
+/** What `usage_batch_lock_and_read` returns (see its migration): JSON arrays, one per row. */
 interface BatchState {
+  /** id, low-balance threshold (micro-USD as text, or null), armed, locale: the accounts now locked */
+  accounts: [string, string | null, boolean, string][];
   /** account id, bucket, amount (micro-USD as text) */
   balances: [string, Bucket, string][];
   /** record id, account id, cost (text), model, endpoint: records of this batch already debited */
@@ -208,27 +210,20 @@ async function ingestInTransaction(query: Query, tx: Tx | null, records: Indexed
   const spendingOrder = options.spendingOrder ?? DEFAULT_SPENDING_ORDER;
   const accountIds = [...new Set(records.map((r) => r.record.accountId))].sort();
 
-  // One round trip: lock the accounts (ORDER BY before FOR UPDATE, so rows are locked in id
-  // order, the order postEntries locks in), then read what the batch needs through a volatile
-  // function whose own snapshot, taken after the locks, includes whatever a concurrent batch on
-  // these accounts committed while we waited. Account ids passed the UUID check, so they need no
-  // quoting; record ids are free text and go as JSON.
-  const [row] = await query<{ accounts: string | null; state: string }>(
-    `WITH locked AS MATERIALIZED (
-       SELECT "id", "lowBalanceThreshold", "lowBalanceArmed", "locale" FROM "accounts"
-       WHERE "id" = ANY($1::uuid[]) ORDER BY "id" FOR UPDATE
-     )
-     SELECT (SELECT json_agg(json_build_array("id", "lowBalanceThreshold"::text, "lowBalanceArmed", "locale")) FROM locked)::text AS accounts,
-            "usage_batch_state"(ARRAY(SELECT "id" FROM locked), ARRAY(SELECT json_array_elements_text($2::json)))::text AS state`,
-    [arrayLiteral(accountIds), JSON.stringify(records.map((r) => r.record.id))],
-  );
-  // A locked row is read as it is once the lock is ours, so the alert settings come with the lock.
-  const lockedAccounts = JSON.parse(row.accounts ?? "[]") as [string, string | null, boolean, string][];
+  // One round trip: the function locks the accounts in id order (the order postEntries locks
+  // in), then reads, with a snapshot taken once the locks are ours, their alert settings and
+  // balances and the records already seen. Account ids passed the UUID check, so they need no
+  // quoting; record ids are free text.
+  const quotedIds = records.map((r) => quoted(r.record.id));
+  const [row] = await query<{ state: string }>(`SELECT "usage_batch_lock_and_read"($1::uuid[], $2::text[])::text AS state`, [
+    arrayLiteral(accountIds),
+    arrayLiteral(quotedIds),
+  ]);
   const state = JSON.parse(row.state) as BatchState;
 
   const accounts = new Map<string, AlertState>();
   const balances = new Map<string, BucketBalances>();
-  for (const [id, threshold, armed, locale] of lockedAccounts) {
+  for (const [id, threshold, armed, locale] of state.accounts) {
     accounts.set(id, { threshold: threshold === null ? null : BigInt(threshold), armed, locale });
     balances.set(id, emptyBalances());
   }
@@ -256,7 +251,8 @@ async function ingestInTransaction(query: Query, tx: Tx | null, records: Indexed
     return q;
   };
 
-  for (const item of records) {
+  for (let i = 0; i < records.length; i++) {
+    const item = records[i];
     const { record } = item;
     const earlier = seen.get(record.id);
     if (earlier) {
@@ -270,7 +266,7 @@ async function ingestInTransaction(query: Query, tx: Tx | null, records: Indexed
       continue;
     }
     result.accepted.push(record.id);
-    const quotedId = quoted(record.id);
+    const quotedId = quotedIds[i];
     usage.ids.push(quotedId);
     usage.accounts.push(record.accountId);
     usage.models.push(quotedOnce(record.model));

@@ -56,7 +56,7 @@ describe.skipIf(!onPostgres)("usage ingestion by two OS processes at once", () =
     const batches: { records: RawRecord[] }[] = [];
     const costOf = new Map<string, bigint>();
     const spentBy = new Map<string, bigint>();
-    for (let b = 0; b < 6; b++) {
+    for (let b = 0; b < 12; b++) {
       const records: RawRecord[] = [];
       for (let i = 0; i < 300; i++) {
         const account = accounts[(b * 7 + i) % accounts.length];
@@ -72,7 +72,7 @@ describe.skipIf(!onPostgres)("usage ingestion by two OS processes at once", () =
     const file = path.join(dir, "batches.json");
     writeFileSync(file, JSON.stringify(batches));
 
-    const common = { DATABASE_URL: db.url!, BATCHES_FILE: file, START_AT: String(Date.now() + 2500), LOG_LEVEL: "silent" };
+    const common = { DATABASE_URL: db.url!, BATCHES_FILE: file, START_AT: String(Date.now() + 5000), LOG_LEVEL: "silent" };
     const [forward, backward] = await Promise.all([runChild({ ...common, REVERSE: "0", DIRECT: "1" }), runChild({ ...common, REVERSE: "1", DIRECT: "0" })]).finally(() =>
       rmSync(dir, { recursive: true, force: true }),
     );

@@ -16,6 +16,10 @@ if (process.env.REVERSE === "1") batches.reverse();
 const accepted: string[] = [];
 const duplicates: string[] = [];
 const rejected: unknown[] = [];
+// Warm both paths up first (Prisma's first transaction loads its query engine), so that the two
+// processes really start together.
+await db.prisma.$transaction((tx) => tx.$queryRawUnsafe("SELECT 1"));
+await db.driver.withSession((session) => session.query("SELECT 1"));
 const wait = Number(process.env.START_AT) - Date.now();
 if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 for (const batch of batches) {
