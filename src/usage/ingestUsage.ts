@@ -41,10 +41,6 @@ export function usageKey(recordId: string): string {
   return `usage:${recordId}`;
 }
 
-function memoOf(record: UsageRecordInput): string {
-  return `${record.model} ${record.endpoint}`.slice(0, 400);
-}
-
 function sameUsage(a: UsageRecordInput, b: { accountId: string; cost: bigint; model: string; endpoint: string }): boolean {
   return a.accountId === b.accountId && a.cost === b.cost && a.model === b.model && a.endpoint === b.endpoint;
 }
@@ -238,12 +234,14 @@ async function ingestInTransaction(query: Query, tx: Tx | null, records: Indexed
 
   // What to write, column by column, as PostgreSQL array literals (see `arrayLiteral`).
   const usage = { ids: [] as string[], accounts: [] as string[], models: [] as string[], endpoints: [] as string[], inputTokens: [] as number[], outputTokens: [] as number[], cachedTokens: [] as number[], calls: [] as number[], costs: [] as string[], times: [] as string[] };
-  const entry = { accounts: [] as string[], buckets: [] as string[], amounts: [] as string[], balancesAfter: [] as string[], bucketBalancesAfter: [] as string[], keys: [] as string[], references: [] as string[], memos: [] as string[] };
+  // An entry names its usage row (1-based, in the order of the usage columns) and its part of the
+  // record's debit; the write takes account, reference, memo and key from the usage row.
+  const entry = { rows: [] as number[], buckets: [] as string[], amounts: [] as string[], balancesAfter: [] as string[], bucketBalancesAfter: [] as string[], parts: [] as number[] };
   const touched = new Map<string, Set<Bucket>>();
   const lastRecordOf = new Map<string, string>();
   // Running totals, so each entry's balance after is one addition.
   const totals = new Map(before);
-  // Models, endpoints and memos repeat across a batch: quote each once.
+  // Models and endpoints repeat across a batch: quote each once.
   const quotedText = new Map<string, string>();
   const quotedOnce = (text: string) => {
     let q = quotedText.get(text);
@@ -281,8 +279,7 @@ async function ingestInTransaction(query: Query, tx: Tx | null, records: Indexed
     if (record.cost === 0n) continue;
     let buckets = touched.get(record.accountId);
     if (!buckets) touched.set(record.accountId, (buckets = new Set()));
-    const key = usageKey(record.id);
-    const memo = quotedOnce(memoOf(record));
+    const row = usage.ids.length;
     let total = totals.get(record.accountId)!;
     const parts = splitDebit(record.cost, current, spendingOrder);
     for (let n = 0; n < parts.length; n++) {
@@ -290,14 +287,12 @@ async function ingestInTransaction(query: Query, tx: Tx | null, records: Indexed
       current[bucket] += amount;
       total += amount;
       buckets.add(bucket);
-      entry.accounts.push(record.accountId);
+      entry.rows.push(row);
       entry.buckets.push(bucket);
       entry.amounts.push(amount.toString());
       entry.balancesAfter.push(total.toString());
       entry.bucketBalancesAfter.push(current[bucket].toString());
-      entry.keys.push(quoted(`${key}#${n}`));
-      entry.references.push(quotedId);
-      entry.memos.push(memo);
+      entry.parts.push(n);
     }
     totals.set(record.accountId, total);
   }
@@ -323,46 +318,52 @@ async function ingestInTransaction(query: Query, tx: Tx | null, records: Indexed
   if (alerting.length > 0 && tx === null) throw new AlertNeedsPrisma();
 
   if (usage.ids.length > 0) {
-    // One statement writes it all: one posting for the batch's entries (each record's own unique
-    // keys are its usage row and its entries' `usage:<id>#<n>`), the entries, the cached balances
-    // and the usage rows. Entries take their ids from the sequence in ORDER BY n order, so an
-    // account's entries read back by id replay its balance-after column as computed here.
-    // Columns go as array literals: PostgreSQL reads them faster than JSON.
-    const entryColumns = [entry.accounts, entry.buckets, entry.amounts, entry.balancesAfter, entry.bucketBalancesAfter, entry.keys, entry.references, entry.memos].map(arrayLiteral);
+    // One statement writes it all: one posting for the batch's entries, the entries, the cached
+    // balances and the usage rows. Each record's own unique keys are its usage row and its
+    // entries' `usage:<id>#<part>` (a posting's entry keys are `<key>#<n>`, as in postEntries).
+    // An entry's memo is the call's model and endpoint. Entries take their ids from the sequence
+    // in ORDER BY n order, so an account's entries read back by id replay its balance-after
+    // column as computed here. Columns go as array literals: PostgreSQL reads them faster than
+    // JSON.
+    const entryColumns = [entry.rows, entry.buckets, entry.amounts, entry.balancesAfter, entry.bucketBalancesAfter, entry.parts].map(arrayLiteral);
     const usageColumns = [usage.ids, usage.accounts, usage.models, usage.endpoints, usage.inputTokens, usage.outputTokens, usage.cachedTokens, usage.calls, usage.costs, usage.times].map(arrayLiteral);
     const hash = createHash("sha256");
-    for (const column of entryColumns) hash.update(column);
+    for (const column of [...entryColumns, ...usageColumns]) hash.update(column);
     await query(
-      `WITH posting AS (
+      `WITH usage_rows AS (
+         SELECT * FROM unnest($18::text[], $19::uuid[], $20::text[], $21::text[], $22::int[], $23::int[], $24::int[], $25::int[], $26::bigint[], $27::timestamptz[])
+                       WITH ORDINALITY AS u(id, a, m, e, it, ot, ct, c, cost, t, row)
+       ), posting AS (
          INSERT INTO "postings" ("idempotencyKey", "requestHash")
-         SELECT $1, $2 WHERE cardinality($5::uuid[]) > 0
+         SELECT $1, $2 WHERE cardinality($6::int[]) > 0
          RETURNING "id"
        ), new_entries AS (
          INSERT INTO "ledger_entries" ("postingId", "accountId", "type", "bucket", "amount", "balanceAfter", "bucketBalanceAfter",
                                        "actorType", "actorId", "reference", "memo", "idempotencyKey")
-         SELECT p."id", e.a, 'api_usage', e.b, e.amt, e.ba, e.bba, $3, $4, e.r, e.m, e.k
+         SELECT p."id", u.a, 'api_usage', e.b, e.amt, e.ba, e.bba, $3, $4, u.id, left(u.m || ' ' || u.e, 400), $5 || u.id || '#' || e.part
          FROM posting p
-         CROSS JOIN unnest($5::uuid[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::text[])
-              WITH ORDINALITY AS e(a, b, amt, ba, bba, k, r, m, n)
+         CROSS JOIN unnest($6::int[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::int[]) WITH ORDINALITY AS e(row, b, amt, ba, bba, part, n)
+         JOIN usage_rows u ON u.row = e.row
          ORDER BY e.n
          RETURNING 1
        ), updated_balances AS (
          UPDATE "balances" SET "amount" = t.amt, "updatedAt" = now()
-         FROM unnest($13::uuid[], $14::text[], $15::bigint[]) AS t(a, b, amt)
+         FROM unnest($12::uuid[], $13::text[], $14::bigint[]) AS t(a, b, amt)
          WHERE "balances"."accountId" = t.a AND "balances"."bucket" = t.b
          RETURNING 1
        ), inserted_balances AS (
          INSERT INTO "balances" ("accountId", "bucket", "amount", "updatedAt")
-         SELECT a, b, amt, now() FROM unnest($16::uuid[], $17::text[], $18::bigint[]) AS t(a, b, amt)
+         SELECT a, b, amt, now() FROM unnest($15::uuid[], $16::text[], $17::bigint[]) AS t(a, b, amt)
          RETURNING 1
        )
        INSERT INTO "usage_records" ("recordId", "accountId", "model", "endpoint", "inputTokens", "outputTokens", "cachedTokens", "calls", "cost", "occurredAt")
-       SELECT * FROM unnest($19::text[], $20::uuid[], $21::text[], $22::text[], $23::int[], $24::int[], $25::int[], $26::int[], $27::bigint[], $28::timestamptz[])`,
+       SELECT id, a, m, e, it, ot, ct, c, cost, t FROM usage_rows`,
       [
         `usage-batch:${randomUUID()}`,
         hash.digest("hex"),
         actor.type,
         actor.id ?? null,
+        usageKey(""),
         ...entryColumns,
         ...[updated.accounts, updated.buckets, updated.amounts, inserted.accounts, inserted.buckets, inserted.amounts].map(arrayLiteral),
         ...usageColumns,
