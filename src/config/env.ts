@@ -61,7 +61,7 @@ export const envSchema = z
     API_KEYS: csv,
     REDIS_URL: z.string().regex(/^rediss?:\/\//, "a redis:// URL").optional(),
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
-    USAGE_INGEST_PARALLEL: z.coerce.number().int().min(1).max(16).default(1),
+    USAGE_INGEST_PARALLEL: z.coerce.number().int().min(1).max(16).default(2),
 
     SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, "a bot token starting with xoxb-").optional(),
     SLACK_SIGNING_SECRET: z.string().min(8).optional(),
