@@ -4,6 +4,7 @@ import type { SqlDriver } from "../db/driver.ts";
 import { splitDebit } from "../ledger/spending.ts";
 import { DEFAULT_SPENDING_ORDER, emptyBalances, totalOf, type Actor, type Bucket, type BucketBalances } from "../ledger/types.ts";
 import { entriesPosted, usageRecordsReceived } from "../metrics.ts";
+import type { AccountMovement } from "../ledger/postEntries.ts";
 import { afterBalanceChange, alertTransition, type AlertState } from "../notify/lowBalance.ts";
 import type { IndexedRecord, RejectedRecord, UsageRecordInput } from "./usageRecord.ts";
 
@@ -317,11 +318,12 @@ async function ingestInTransaction(query: Query, tx: Tx | null, records: Indexed
     }
   }
 
-  const movements = [...lastRecordOf].map(([accountId, cause]) => {
-    const current = balances.get(accountId)!;
-    return { accountId, cause, before: before.get(accountId)!, after: totalOf(current), balances: { ...current } };
-  });
-  const alerting = movements.filter((m) => alertTransition(accounts.get(m.accountId)!, m.before, m.after) !== "none");
+  const alerting: (AccountMovement & { cause: string })[] = [];
+  for (const [accountId, cause] of lastRecordOf) {
+    const movement = { before: before.get(accountId)!, after: totals.get(accountId)! };
+    if (alertTransition(accounts.get(accountId)!, movement.before, movement.after) === "none") continue;
+    alerting.push({ accountId, cause, ...movement, balances: { ...balances.get(accountId)! } });
+  }
   if (alerting.length > 0 && tx === null) throw new AlertNeedsPrisma();
 
   if (usage.ids.length > 0) {
@@ -352,16 +354,13 @@ async function ingestInTransaction(query: Query, tx: Tx | null, records: Indexed
          CROSS JOIN unnest($6::int[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::int[]) WITH ORDINALITY AS e(row, b, amt, ba, bba, part, n)
          JOIN usage_rows u ON u.row = e.row
          ORDER BY e.n
-         RETURNING 1
        ), updated_balances AS (
          UPDATE "balances" SET "amount" = t.amt, "updatedAt" = now()
          FROM unnest($12::uuid[], $13::text[], $14::bigint[]) AS t(a, b, amt)
          WHERE "balances"."accountId" = t.a AND "balances"."bucket" = t.b
-         RETURNING 1
        ), inserted_balances AS (
          INSERT INTO "balances" ("accountId", "bucket", "amount", "updatedAt")
          SELECT a, b, amt, now() FROM unnest($15::uuid[], $16::text[], $17::bigint[]) AS t(a, b, amt)
-         RETURNING 1
        )
        INSERT INTO "usage_records" ("recordId", "accountId", "model", "endpoint", "inputTokens", "outputTokens", "cachedTokens", "calls", "cost", "occurredAt")
        SELECT id, a, m, e, it, ot, ct, c, cost, t FROM usage_rows`,
