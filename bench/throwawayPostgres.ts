@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -69,4 +69,33 @@ export async function benchDatabase(label: string): Promise<{ url: string; close
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/**
+ * CPU time (ms) used so far by the local PostgreSQL backends serving `database`, read from /proc
+ * (Linux); null where that cannot be read. Lets a benchmark say how its time splits between Node
+ * and the database.
+ */
+export function postgresCpuMs(database: string): number | null {
+  let ticks = 0;
+  let seen = false;
+  try {
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        // A backend's title is "postgres: <user> <database> <client> <state>".
+        const title = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+        if (!title.startsWith("postgres: ") || title.split(" ")[2] !== database) continue;
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        ticks += Number(fields[11]) + Number(fields[12]);
+        seen = true;
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+  } catch {
+    return null;
+  }
+  return seen ? ticks * 10 : null; // USER_HZ is 100 on Linux
 }

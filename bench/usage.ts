@@ -11,12 +11,12 @@ import { startWebServer } from "../src/http/server.ts";
 import { post } from "../src/ledger/postEntries.ts";
 import { reconcile } from "../src/ledger/reconcile.ts";
 import { createLogger } from "../src/log.ts";
-import { benchDatabase } from "./throwawayPostgres.ts";
+import { benchDatabase, postgresCpuMs } from "./throwawayPostgres.ts";
 
 const ACCOUNTS = 10_000;
 const BATCH = 1_000;
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 60);
-const WARMUP_BATCHES = 5;
+const WARMUP_BATCHES = 20;
 const BASELINE_RECORDS = Number(process.env.BENCH_BASELINE_RECORDS ?? 1_000);
 /** Gateway replicas posting at once; each phase runs BATCHES batches. */
 const CLIENTS = (process.env.BENCH_CLIENTS ?? "1,2").split(",").map(Number);
@@ -59,13 +59,16 @@ try {
   };
 
   for (let i = 0; i < WARMUP_BATCHES; i++) await send(batch());
-  const phases: { clients: number; rate: number; seconds: number }[] = [];
+  const phases: { clients: number; rate: number; seconds: number; nodeMs: number; postgresMs: number | null }[] = [];
+  const databaseName = new URL(target.url).pathname.slice(1);
   const replayBodies: string[] = [];
   for (const clients of CLIENTS) {
     // Bodies are built before the clock starts: the gateway's JSON is not ours to time.
     const bodies = Array.from({ length: BATCHES }, batch);
     replayBodies.push(...bodies.slice(0, 5));
     const started = performance.now();
+    const nodeBefore = process.cpuUsage();
+    const postgresBefore = postgresCpuMs(databaseName);
     let next = 0;
     await Promise.all(
       Array.from({ length: clients }, async () => {
@@ -73,7 +76,16 @@ try {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    phases.push({ clients, seconds, rate: (BATCHES * BATCH) / seconds });
+    const node = process.cpuUsage(nodeBefore);
+    const postgresAfter = postgresCpuMs(databaseName);
+    phases.push({
+      clients,
+      seconds,
+      rate: (BATCHES * BATCH) / seconds,
+      // Node's figure includes this benchmark's own HTTP client (the gateway's side).
+      nodeMs: (node.user + node.system) / 1000 / BATCHES,
+      postgresMs: postgresBefore === null || postgresAfter === null ? null : (postgresAfter - postgresBefore) / BATCHES,
+    });
   }
   const batched = Math.max(...phases.map((p) => p.rate));
 
@@ -106,7 +118,8 @@ try {
   console.log("");
   console.log(`usage ingestion on PostgreSQL: batches of ${BATCH} over ${ACCOUNTS} accounts, ${fmt(BATCHES * BATCH)} records per phase, ${env.USAGE_INGEST_PARALLEL} transaction(s) per batch`);
   for (const p of phases) {
-    console.log(`  batched HTTP, ${p.clients} client${p.clients > 1 ? "s" : " "}: ${fmt(p.rate)} records/s  (${p.seconds.toFixed(2)} s)`);
+    const cpu = `CPU per batch: Node ${p.nodeMs.toFixed(1)} ms, PostgreSQL ${p.postgresMs === null ? "?" : `${p.postgresMs.toFixed(1)} ms`}`;
+    console.log(`  batched HTTP, ${p.clients} client${p.clients > 1 ? "s" : " "}: ${fmt(p.rate)} records/s  (${p.seconds.toFixed(2)} s; ${cpu})`);
   }
   console.log(`  replayed batches       : ${fmt(replay)} records/s recognised as duplicates`);
   console.log(`  baseline, post() each  : ${fmt(baseline)} records/s  (${fmt(BASELINE_RECORDS)} records)`);
