@@ -8,7 +8,13 @@ const COST = /^\d{1,18}$/;
 const ACCOUNT_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 /** A missing field says "required"; a present one of the wrong kind says what is expected. */
 const expected = (what: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? "required" : what) });
-const text = () => z.string(expected("a string")).min(1, "a non-empty string").max(200, "at most 200 characters");
+// PostgreSQL text cannot hold U+0000: refused here, one record at a time, rather than failing the batch.
+const text = () =>
+  z
+    .string(expected("a string"))
+    .min(1, "a non-empty string")
+    .max(200, "at most 200 characters")
+    .regex(/^[^\u0000]*$/, "no NUL (U+0000) characters");
 const count = z.number(expected("a whole number")).int("a whole number").min(0, "at least 0").max(2_147_483_647, "too large").default(0);
 
 /** One usage record as the gateway sends it. Messages are meant for the gateway's developers. */

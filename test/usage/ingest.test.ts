@@ -122,6 +122,7 @@ describe("POST /api/v1/usage", () => {
       usageRecord(account, 1500 as unknown as string),
       usageRecord(account, 100n, { time: "yesterday" }),
       "not an object" as unknown as RawRecord,
+      usageRecord(account, 100n, { model: "gpt\u0000" }),
     ];
     const res = await send({ records: [bad[0], good, ...bad.slice(1)] });
     expect(res.status).toBe(200);
@@ -135,7 +136,9 @@ describe("POST /api/v1/usage", () => {
       [5, "invalid_record"],
       [6, "invalid_record"],
       [7, "invalid_record"],
+      [8, "invalid_record"],
     ]);
+    expect(res.json.rejected[7].fields).toEqual({ model: "no NUL (U+0000) characters" });
     expect(res.json.rejected[0].fields).toHaveProperty("cost");
     expect(res.json.rejected[2].fields).toHaveProperty("cost");
     expect(res.json.rejected[3].fields).toEqual({ id: "required" });
