@@ -8,7 +8,8 @@ import type { Block, Reply } from "../src/reply.ts";
 import { bonusFor, type BonusRuleSnapshot } from "../src/topups/bonus.ts";
 import { createOrder } from "../src/topups/createOrder.ts";
 import type { Order } from "../src/topups/findOrder.ts";
-import { findMethod, type PaymentMethod } from "../src/topups/methods.ts";
+import { findMethod, scansLogs, type PaymentMethod } from "../src/topups/methods.ts";
+import { displayPayAddress } from "../src/topups/paymentTarget.ts";
 
 export default defineCommand({
   name: "topup",
@@ -69,26 +70,32 @@ function topupForm(ctx: CommandContext, method?: string): Reply {
 /** What to send, where, and what it will earn: the answer to a top-up request. */
 function instructions(order: Order, method: PaymentMethod, ctx: CommandContext): Reply {
   const { t } = ctx;
-  const bonus = bonusFor(order.requestedAmount, order.bonusRule as unknown as BonusRuleSnapshot);
-  const amount = formatDecimal(order.requestedAmount, 0);
-  const total = formatDecimal(order.requestedAmount + bonus, 0);
+  const bonus = bonusFor(order.instructedAmount, order.bonusRule as unknown as BonusRuleSnapshot);
+  const amount = formatDecimal(order.instructedAmount, 0);
+  const total = formatDecimal(order.instructedAmount + bonus, 0);
   const blocks: Block[] = [{ type: "header", text: t("topups.instructions.title", { order: order.orderNo }) }];
   if (method.kind === "usdt") {
+    const network = methodLabel(method, ctx);
     blocks.push(
-      { type: "text", text: t("topups.instructions.usdt_send", { amount, network: methodLabel(method, ctx) }) },
+      { type: "text", text: t("topups.instructions.usdt_send", { amount, network }) },
+      { type: "copy", label: t("topups.instructions.amount_to_send"), value: amount },
+      { type: "copy", label: t("topups.instructions.address"), value: displayPayAddress(order, method) },
       {
         type: "fields",
         fields: [
-          { label: t("topups.instructions.address"), value: method.depositAddress },
-          { label: t("topups.instructions.amount"), value: `${amount} USDT` },
-          { label: t("topups.instructions.network"), value: methodLabel(method, ctx) },
+          { label: t("topups.instructions.network"), value: network },
           { label: t("topups.instructions.minimum"), value: `${formatDecimal(method.minimum, 0)} USDT` },
           { label: t("topups.instructions.expires"), value: formatTime(order.expiresAt) },
           { label: t("topups.instructions.order"), value: order.orderNo },
         ],
       },
-      { type: "text", text: t("topups.instructions.network_warning", { network: methodLabel(method, ctx) }) },
     );
+    if (method.attribution === "unique-amount") blocks.push({ type: "text", text: t("topups.instructions.unique_amount_note", { amount }) });
+    if (method.attribution === "per-account-address") blocks.push({ type: "text", text: t("topups.instructions.own_address_note", { network }) });
+    if (scansLogs(method)) {
+      blocks.push({ type: "text", text: t(method.autoConfirm ? "topups.instructions.detected" : "topups.instructions.detected_review", { confirmations: method.confirmations }) });
+    }
+    blocks.push({ type: "text", text: t("topups.instructions.network_warning", { network }) });
   } else {
     blocks.push(
       { type: "text", text: method.instructions[ctx.locale] ?? method.instructions.en },

@@ -21,6 +21,8 @@ export type Block =
   | { type: "header"; text: string }
   | { type: "text"; text: string }
   | { type: "fields"; fields: { label: string; value: string }[] }
+  /** One value the reader will copy exactly (an amount to pay, an address), alone on its line. */
+  | { type: "copy"; label: string; value: string }
   | { type: "image"; sha256: string; mime: string; alt: string }
   | { type: "link"; label: string; url: string }
   | { type: "buttons"; buttons: ButtonSpec[] }

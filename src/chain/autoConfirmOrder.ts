@@ -1,4 +1,4 @@
-import { Prisma } from "../db/index.ts";
+import { isUniqueViolation } from "../db/uniqueViolation.ts";
 import { isUserError } from "../errors.ts";
 import { translator } from "../i18n.ts";
 import type { Services } from "../services.ts";
@@ -58,11 +58,11 @@ export async function autoConfirmOrder(
     await confirmTopup(services, {
       orderRef: order.id,
       decider: { type: "system" },
-      creditedLogs: verdict.transferLogs.map((log) => ({ logIndex: log.logIndex, amountRaw: log.amountRaw })),
+      creditedLogs: verdict.transferLogs.map((log) => ({ txHash: verdict.txHash, logIndex: log.logIndex, amountRaw: log.amountRaw, to: log.to })),
     });
     return "credited";
   } catch (err) {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
+    if (isUniqueViolation(err)) {
       const held: TransferVerdict = { ...verdict, allPassed: false, watch: "settled", auto: { ...verdict.auto!, outcome: "refused" } };
       await saveVerdict(services, {
         orderId: order.id,

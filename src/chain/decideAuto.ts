@@ -18,7 +18,7 @@ export interface AutoDecision {
  * network that auto-confirms, within its cap, is credited without a person; an RPC failure is
  * never a pass, and is simply tried again next round.
  */
-export function decideAuto(verdict: TransferVerdict, network: UsdtNetwork, submittedAt: Date | null, now: Date): AutoDecision {
+export function decideAuto(verdict: TransferVerdict, network: UsdtNetwork, submittedAt: Date | null, now: Date, attribution: string | null = network.attribution): AutoDecision {
   const auto = network.autoConfirm;
   const pick = (outcome: AutoOutcome) => (auto ? outcome : undefined);
 
@@ -30,6 +30,8 @@ export function decideAuto(verdict: TransferVerdict, network: UsdtNetwork, submi
   if (waitingForConfirmations(verdict)) return { outcome: pick("waiting_confirmations"), watch: "open", credit: false };
   if (verdict.allPassed) {
     if (!auto) return { watch: "settled", credit: false };
+    // Only a payment bound to this order (its unique amount, or its account's own address) is credited without a person.
+    if (attribution !== "unique-amount" && attribution !== "per-account-address") return { outcome: "not_attributed", watch: "settled", credit: false };
     if (network.autoConfirmCap === undefined || BigInt(verdict.amountMicros) > network.autoConfirmCap) {
       return { outcome: "above_cap", watch: "settled", credit: false };
     }
@@ -63,5 +65,6 @@ export function cardSignature(verdict: TransferVerdict | null | undefined): stri
     verdict.confirmationsOk,
     verdict.blockTimeOk,
     verdict.auto?.outcome ?? null,
+    (verdict.conflicts ?? []).map((c) => `${c.kind}:${c.orderNo}`).join(","),
   ]);
 }

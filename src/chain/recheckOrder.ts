@@ -1,5 +1,7 @@
 import { UserError } from "../errors.ts";
 import type { Services } from "../services.ts";
+import { withConflicts } from "../payments/transferConflicts.ts";
+import { chainKeyOfOrder } from "../topups/confirmTopup.ts";
 import { findOrder, type Order } from "../topups/findOrder.ts";
 import { findMethod, isUsdt } from "../topups/methods.ts";
 import { decideAuto, isHeld } from "./decideAuto.ts";
@@ -18,11 +20,16 @@ export async function recheckOrder(services: Services, orderRef: string): Promis
   if (order.status !== "submitted" || !order.txHash) throw new UserError("chain.recheck.not_submitted", { order: order.orderNo }, "order");
 
   const previous = order.verdict as TransferVerdict | null;
-  const verdict = await verifyTransfer(
-    { network: method, txHash: order.txHash, requestedAmount: order.requestedAmount, createdAt: order.createdAt, minimum: method.minimum },
-    { now: services.now },
+  const verdict = await withConflicts(
+    services.prisma,
+    order,
+    chainKeyOfOrder(services, order),
+    await verifyTransfer(
+      { network: method, txHash: order.txHash, requestedAmount: order.instructedAmount, payAddress: order.payAddress ?? undefined, createdAt: order.createdAt, minimum: method.minimum },
+      { now: services.now },
+    ),
   );
-  const decision = decideAuto(verdict, method, order.submittedAt, services.now());
+  const decision = decideAuto(verdict, method, order.submittedAt, services.now(), order.attribution);
   verdict.watch = decision.watch;
   if (decision.outcome) verdict.auto = { outcome: decision.outcome, ...(method.autoConfirmCap !== undefined ? { cap: method.autoConfirmCap.toString() } : {}) };
   if (decision.credit) {

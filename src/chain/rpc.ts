@@ -9,7 +9,7 @@ import {
   type FetchGetUrlFunc,
   type GetUrlResponse,
 } from "ethers";
-import type { UsdtNetwork } from "../topups/methods.ts";
+import { httpRpcUrls, type UsdtNetwork } from "../topups/methods.ts";
 
 /**
  * The JSON-RPC connection of one network. ethers does the protocol (JsonRpcProvider, or a
@@ -192,11 +192,12 @@ function jsonRpcProvider(endpoint: Endpoint, network: Network, timeoutMs: number
 
 /** Builds the client of a network: one limiter, one endpoint per URL, and the ethers provider on top. */
 export function createChainClient(network: UsdtNetwork): ChainClient {
-  if (network.rpcUrls.length === 0) throw new Error(`network ${network.id} has no RPC URL`);
+  const urls = httpRpcUrls(network);
+  if (urls.length === 0) throw new Error(`network ${network.id} has no http(s) RPC URL`);
   const stats = emptyStats();
   const limiter = new Bottleneck({ maxConcurrent: network.rpcConcurrency, minTime: network.rpcMinSpacingMs });
   const ethersNetwork = Network.from(BigInt(network.chainId));
-  const endpoints = network.rpcUrls.map((url) => new Endpoint(url, network, limiter, stats));
+  const endpoints = urls.map((url) => new Endpoint(url, network, limiter, stats));
   const children = endpoints.map((e) => jsonRpcProvider(e, ethersNetwork, network.rpcTimeoutMs));
   const provider: AbstractProvider =
     children.length === 1

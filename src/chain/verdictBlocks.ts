@@ -9,7 +9,7 @@ import type { TransferVerdict } from "./verifyTransfer.ts";
  * the RPC could not answer, what automatic confirmation made of it, and the explorer link.
  * Reads a stored verdict (JSON from the order), so it accepts what an older version stored.
  */
-export function verdictBlocks(stored: unknown, t: Translator, options: { explorerLink?: boolean } = {}): Block[] {
+export function verdictBlocks(stored: unknown, t: Translator, options: { explorerLink?: boolean; audience?: "support" | "customer" } = {}): Block[] {
   if (!stored || typeof stored !== "object" || (stored as { version?: unknown }).version !== 1) return [];
   const v = stored as TransferVerdict;
   const address = (hex: string) => (v.family === "tron" ? safeTron(hex) : hex);
@@ -86,7 +86,13 @@ export function verdictBlocks(stored: unknown, t: Translator, options: { explore
       ),
     );
   }
+  // A customer is not told another customer's order number.
+  for (const conflict of v.conflicts ?? []) {
+    lines.push(`✗ ${options.audience === "customer" ? t("chain.conflict.other_order") : t(`chain.conflict.${conflict.kind}`, { order: conflict.orderNo })}`);
+  }
   if (lines.length) blocks.push({ type: "text", text: lines.join("\n") });
+  if (v.source === "detected") blocks.push({ type: "context", text: t("chain.detected") });
+  if (v.attribution) blocks.push({ type: "context", text: t(`chain.attribution.${v.attribution}`) });
 
   if (v.auto) {
     blocks.push({ type: "context", text: t(`chain.auto.${v.auto.outcome}`, { cap: v.auto.cap ? usdt(v.auto.cap) : "?" }) });

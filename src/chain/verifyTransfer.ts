@@ -1,6 +1,6 @@
 import { rpcErrors } from "../metrics.ts";
-import { id, isError, type Log, type TransactionReceipt } from "ethers";
-import { tokenUnitsToMicros } from "../ledger/money.ts";
+import { id, isError, toBeHex, zeroPadValue, type Log, type TransactionReceipt } from "ethers";
+import { microsToTokenUnits, tokenUnitsToMicros } from "../ledger/money.ts";
 import type { UsdtNetwork } from "../topups/methods.ts";
 import { chainClientFor, discardChainClient, WrongChainError, type ChainClient } from "./rpc.ts";
 import { toEvmAddress } from "./tron.ts";
@@ -85,10 +85,24 @@ export interface TransferVerdict {
   /** Every check passed, the amount is exactly what was asked, and confirmations are enough. */
   allPassed: boolean;
 
+  /** How the order was bound to its payment (set by the caller that knows the order). */
+  attribution?: "unique-amount" | "per-account-address" | "none";
+  /** Transfers of this transaction that belong to another order: never credited to this one. */
+  conflicts?: VerdictConflict[];
+  /** "detected": found by the log scan without a hash from the customer. */
+  source?: "hash" | "detected";
+
   /** Set by the watcher: whether it keeps re-checking this order. */
   watch?: "open" | "settled";
   /** Set by the watcher: what automatic confirmation made of this verdict, for the card. */
   auto?: { outcome: AutoOutcome; cap?: string };
+}
+
+export interface VerdictConflict {
+  logIndex: number;
+  /** "credited": the log was already credited to that order; "matches_order": it is exactly that open order's amount. */
+  kind: "credited" | "matches_order";
+  orderNo: string;
 }
 
 export type AutoOutcome =
@@ -101,6 +115,8 @@ export type AutoOutcome =
   | "above_cap"
   /** Some check failed: support decides. */
   | "not_passed"
+  /** Every check passed, but nothing binds the payment to this order (attribution "none"): support decides. */
+  | "not_attributed"
   /** The RPC failed: nothing is confirmed until it answers (or a person decides). */
   | "rpc_unavailable"
   /** The last look before crediting found the transaction gone, moved or failed: support decides. */
@@ -113,8 +129,10 @@ export type AutoOutcome =
 export interface VerifyTransferInput {
   network: UsdtNetwork;
   txHash: string;
-  /** micro-USD */
+  /** micro-USD: what the order told the customer to pay (its instructed amount). */
   requestedAmount: bigint;
+  /** Where the order was to be paid (0x form); the network's shared deposit address when omitted. */
+  payAddress?: string;
   createdAt: Date;
   /** micro-USD; the network's minimum when omitted. */
   minimum?: bigint;
@@ -232,7 +250,7 @@ function baseVerdict(input: VerifyTransferInput, txHash: string, now: Date): Tra
     blockNumber: null,
     blockHash: null,
     tokenContract: toEvmAddress(network.tokenContract),
-    depositAddress: toEvmAddress(network.depositAddress),
+    depositAddress: input.payAddress?.toLowerCase() ?? toEvmAddress(network.depositAddress ?? "0x0000000000000000000000000000000000000000"),
     tokenMatched: false,
     recipientMatched: false,
     transferLogs: [],
@@ -260,21 +278,31 @@ export function applyReceipt(verdict: TransferVerdict, receipt: Pick<Transaction
   verdict.succeeded = receipt.status === 1;
   verdict.blockNumber = receipt.blockNumber;
   verdict.blockHash = receipt.blockHash.toLowerCase();
-  let sum = 0n;
+  const candidates: TransferLog[] = [];
   for (const log of receipt.logs) {
     const transfer = decodeTransferLog(log);
     if (!transfer) continue;
     const fromToken = transfer.token === verdict.tokenContract;
     const toDeposit = transfer.to === verdict.depositAddress;
     if (fromToken) verdict.tokenMatched = true;
-    if (fromToken && toDeposit) {
-      verdict.recipientMatched = true;
-      verdict.transferLogs.push(transfer);
-      verdict.matchedLogIndexes.push(transfer.logIndex);
-      sum += BigInt(transfer.amountRaw);
-    } else if (verdict.otherTransfers.length < 10) {
-      verdict.otherTransfers.push(transfer);
-    }
+    if (fromToken && toDeposit) candidates.push(transfer);
+    else if (verdict.otherTransfers.length < 10) verdict.otherTransfers.push(transfer);
+  }
+  // One transaction may pay several orders (an exchange's batch withdrawal): a log of exactly the
+  // order's amount is this order's, and the others are someone else's. Otherwise the logs to the
+  // address are summed (a wallet that split one payment).
+  const expectedRaw = exactTokenUnits(BigInt(verdict.requestedAmount), verdict.decimals);
+  const exact = expectedRaw === null ? undefined : candidates.find((log) => BigInt(log.amountRaw) === expectedRaw);
+  const matched = exact ? [exact] : candidates;
+  for (const other of candidates) {
+    if (!matched.includes(other) && verdict.otherTransfers.length < 10) verdict.otherTransfers.push(other);
+  }
+  let sum = 0n;
+  for (const transfer of matched) {
+    verdict.recipientMatched = true;
+    verdict.transferLogs.push(transfer);
+    verdict.matchedLogIndexes.push(transfer.logIndex);
+    sum += BigInt(transfer.amountRaw);
   }
   verdict.amountRaw = sum.toString();
   const micros = tokenUnitsToMicros(sum, verdict.decimals);
@@ -282,6 +310,12 @@ export function applyReceipt(verdict: TransferVerdict, receipt: Pick<Transaction
   if (verdict.transferLogs.length > 0) {
     verdict.amountVerdict = judgeAmount(micros, BigInt(verdict.requestedAmount), BigInt(verdict.minimum));
   }
+}
+
+/** The raw token units of a micro-USD amount, or null when the token cannot carry it exactly. */
+export function exactTokenUnits(micros: bigint, decimals: number): bigint | null {
+  const raw = microsToTokenUnits(micros, decimals);
+  return tokenUnitsToMicros(raw, decimals) === micros ? raw : null;
 }
 
 export function finish(verdict: TransferVerdict): TransferVerdict {
@@ -292,7 +326,8 @@ export function finish(verdict: TransferVerdict): TransferVerdict {
     verdict.transferLogs.length > 0 &&
     verdict.amountVerdict === "exact" &&
     verdict.confirmationsOk &&
-    verdict.blockTimeOk === true;
+    verdict.blockTimeOk === true &&
+    !verdict.conflicts?.length;
   return verdict;
 }
 
@@ -304,6 +339,7 @@ export function waitingForConfirmations(verdict: TransferVerdict): boolean {
     verdict.succeeded === true &&
     verdict.amountVerdict === "exact" &&
     verdict.blockTimeOk === true &&
+    !verdict.conflicts?.length &&
     !verdict.confirmationsOk
   );
 }
@@ -371,4 +407,54 @@ export async function recheckReceipt(
     rpcErrors.inc({ network: network.id });
     return { status: "error", error: describeRpcFailure(err) };
   }
+}
+
+/**
+ * The verdict of a transfer found by the log scan (no hash from the customer): the same checks a
+ * submitted hash gets, from the log itself, the chain head and the block's time. A log exists
+ * only for a transaction that succeeded.
+ */
+export function verdictFromTransfer(
+  input: VerifyTransferInput,
+  transfer: TransferLog & { txHash: string; blockNumber: number; blockHash: string },
+  chain: { head: number; blockTime: number | null },
+  now: Date,
+): TransferVerdict {
+  const verdict = baseVerdict(input, transfer.txHash, now);
+  verdict.source = "detected";
+  applyReceipt(verdict, {
+    status: 1,
+    blockNumber: transfer.blockNumber,
+    blockHash: transfer.blockHash,
+    logs: [
+      {
+        index: transfer.logIndex,
+        address: transfer.token,
+        topics: [TRANSFER_TOPIC, zeroPadValue(transfer.from, 32), zeroPadValue(transfer.to, 32)],
+        data: zeroPadValue(toBeHex(BigInt(transfer.amountRaw)), 32),
+      },
+    ] as unknown as TransactionReceipt["logs"],
+  });
+  verdict.confirmations = Math.max(0, chain.head - transfer.blockNumber + 1);
+  verdict.confirmationsOk = verdict.confirmations >= input.network.confirmations;
+  if (chain.blockTime !== null) {
+    verdict.blockTime = new Date(chain.blockTime * 1000).toISOString();
+    verdict.blockTimeOk = chain.blockTime * 1000 >= Date.parse(verdict.notBefore);
+  }
+  return finish(verdict);
+}
+
+/**
+ * The configured token's Transfer logs of one transaction, to any recipient: null when there is
+ * no receipt (or it failed). One RPC call. Throws when the RPC fails.
+ */
+export async function tokenTransfersOf(network: UsdtNetwork, txHash: string, options: { client?: ChainClient } = {}): Promise<TransferLog[] | null> {
+  const client = options.client ?? chainClientFor(network);
+  const receipt = await client.provider.getTransactionReceipt(txHash);
+  if (!receipt || receipt.status !== 1) return null;
+  const token = toEvmAddress(network.tokenContract);
+  return receipt.logs.flatMap((log) => {
+    const transfer = decodeTransferLog(log);
+    return transfer && transfer.token === token ? [transfer] : [];
+  });
 }

@@ -1,8 +1,12 @@
+import { detectPaymentsOnce, type DetectionResult } from "../payments/detectPayments.ts";
+import { withConflicts } from "../payments/transferConflicts.ts";
 import type { Services } from "../services.ts";
+import { chainKeyOfOrder } from "../topups/confirmTopup.ts";
 import { expireOrders } from "../topups/expireOrders.ts";
-import { isUsdt, type UsdtNetwork } from "../topups/methods.ts";
+import { isUsdt, wsRpcUrls, type UsdtNetwork } from "../topups/methods.ts";
 import { autoConfirmOrder } from "./autoConfirmOrder.ts";
 import { decideAuto, isHeld } from "./decideAuto.ts";
+import { subscribeHeads } from "./heads.ts";
 import { chainClientFor, closeChainClients } from "./rpc.ts";
 import { saveVerdict } from "./saveVerdict.ts";
 import { newVerificationRound, verifyTransfer, type TransferVerdict, type VerificationRound } from "./verifyTransfer.ts";
@@ -32,8 +36,12 @@ export interface RoundOptions {
 
 interface OpenOrder {
   id: string;
+  methodId: string;
   txHash: string;
-  requestedAmount: bigint;
+  instructedAmount: bigint;
+  attribution: string | null;
+  payChain: string | null;
+  payAddress: string | null;
   createdAt: Date;
   submittedAt: Date | null;
   verdict: unknown;
@@ -49,7 +57,7 @@ async function openOrders(services: Services, network: UsdtNetwork, limit: numbe
   if (rows.length === 0) return [];
   const orders = await services.prisma.topupOrder.findMany({
     where: { id: { in: rows.map((r) => r.id) } },
-    select: { id: true, txHash: true, requestedAmount: true, createdAt: true, submittedAt: true, verdict: true },
+    select: { id: true, methodId: true, txHash: true, instructedAmount: true, attribution: true, payChain: true, payAddress: true, createdAt: true, submittedAt: true, verdict: true },
   });
   const position = new Map(rows.map((r, i) => [r.id, i]));
   return orders
@@ -59,14 +67,19 @@ async function openOrders(services: Services, network: UsdtNetwork, limit: numbe
 
 async function watchOrder(services: Services, network: UsdtNetwork, order: OpenOrder, round: VerificationRound, result: RoundResult): Promise<void> {
   const previous = order.verdict as TransferVerdict | null;
-  const verdict = await verifyTransfer(
-    { network, txHash: order.txHash, requestedAmount: order.requestedAmount, createdAt: order.createdAt, minimum: network.minimum },
-    { now: services.now, round },
+  const verdict = await withConflicts(
+    services.prisma,
+    order,
+    chainKeyOfOrder(services, order),
+    await verifyTransfer(
+      { network, txHash: order.txHash, requestedAmount: order.instructedAmount, payAddress: order.payAddress ?? undefined, createdAt: order.createdAt, minimum: network.minimum },
+      { now: services.now, round },
+    ),
   );
   result.checked += 1;
   if (verdict.error) result.rpcFailures += 1;
 
-  const decision = decideAuto(verdict, network, order.submittedAt, services.now());
+  const decision = decideAuto(verdict, network, order.submittedAt, services.now(), order.attribution);
   verdict.watch = decision.watch;
   if (decision.outcome) verdict.auto = { outcome: decision.outcome, ...(network.autoConfirmCap !== undefined ? { cap: network.autoConfirmCap.toString() } : {}) };
   // A held order waits for a person: the watcher records what it sees but never credits it.
@@ -112,46 +125,84 @@ export interface ChainWatcherOptions {
   expiryIntervalMs?: number;
   /** Called after each network round (metrics, tests). */
   onRound?: (result: RoundResult) => void;
+  /** Called after each log scan (metrics, tests, the bench). */
+  onDetection?: (result: DetectionResult) => void;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
+/** A sleep that a new head ends early; a head that comes while the loop works makes the next sleep return at once. */
+class Wakeup {
+  private pending = false;
+  private wakeNow: (() => void) | null = null;
+
+  wake(): void {
+    if (this.wakeNow) this.wakeNow();
+    else this.pending = true;
+  }
+
+  sleep(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.pending || signal.aborted) {
+      this.pending = false;
+      return Promise.resolve();
     }
-    signal.addEventListener("abort", done, { once: true });
-  });
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        this.wakeNow = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeNow = done;
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
 }
 
-async function every(intervalMs: number, signal: AbortSignal, services: Services, what: string, work: () => Promise<void>): Promise<void> {
+async function every(intervalMs: number, signal: AbortSignal, services: Services, what: string, work: () => Promise<void>, wakeup = new Wakeup()): Promise<void> {
   while (!signal.aborted) {
     try {
       await work();
     } catch (err) {
       services.log.error({ err }, `chain watcher: ${what} failed`);
     }
-    await sleep(intervalMs, signal);
+    await wakeup.sleep(intervalMs, signal);
   }
 }
 
 /**
  * Runs the watcher until the signal aborts: one loop per network with an RPC, and the expiry loop.
+ * Each round of a network first scans its logs for payments (detection without a hash), then
+ * re-verifies its submitted orders. A network with a ws(s):// URL also runs a round on each new
+ * head; the poll interval carries on underneath, alone while the socket is down.
  * Resolves once every loop has finished its current round.
  */
 export async function startChainWatcher(services: Services, signal: AbortSignal, options: ChainWatcherOptions = {}): Promise<void> {
   const networks = services.methods.methods.filter(isUsdt).filter((n) => n.rpcUrls.length > 0);
   services.log.info({ networks: networks.map((n) => n.id) }, "chain watcher started");
-  const loops = networks.map((network) =>
-    every(network.pollIntervalMs, signal, services, `round on ${network.id}`, async () => {
-      const result = await watchNetworkOnce(services, network);
-      if (result.checked > 0) services.log.info(result, "chain watcher round");
-      options.onRound?.(result);
-    }),
-  );
+  const subscriptions: { stop(): void }[] = [];
+  const loops = networks.map((network) => {
+    const wakeup = new Wakeup();
+    for (const url of wsRpcUrls(network)) subscriptions.push(subscribeHeads(url, network.chainId, () => wakeup.wake(), { log: services.log }));
+    return every(
+      network.pollIntervalMs,
+      signal,
+      services,
+      `round on ${network.id}`,
+      async () => {
+        try {
+          const detection = await detectPaymentsOnce(services, network);
+          if (detection.transfers > 0) services.log.info(detection, "chain watcher: payments detected");
+          options.onDetection?.(detection);
+        } catch (err) {
+          services.log.error({ err, network: network.id }, "chain watcher: log scan failed");
+        }
+        const result = await watchNetworkOnce(services, network);
+        if (result.checked > 0) services.log.info(result, "chain watcher round");
+        options.onRound?.(result);
+      },
+      wakeup,
+    );
+  });
   const expiryIntervalMs = options.expiryIntervalMs ?? 15_000;
   if (expiryIntervalMs > 0) {
     loops.push(
@@ -162,6 +213,7 @@ export async function startChainWatcher(services: Services, signal: AbortSignal,
     );
   }
   await Promise.all(loops);
+  for (const subscription of subscriptions) subscription.stop();
   closeChainClients();
   services.log.info("chain watcher stopped");
 }

@@ -13,8 +13,8 @@ export type Recipient =
   | { type: "user"; workspaceId: string; userId: string }
   /** A new message in the platform's support channel. */
   | { type: "support_channel" }
-  /** The support card of an order, edited in place. */
-  | { type: "card"; orderId: string };
+  /** A support card (of an order, or of a transfer on chain), edited in place. */
+  | { type: "card"; cardKey: string };
 
 export type OutboxKind = "dm" | "support_card" | "card_update" | "support_note";
 
@@ -25,8 +25,8 @@ export interface OutboxInput {
   kind: OutboxKind;
   recipient: Recipient;
   payload: Reply;
-  /** The order a support card belongs to (so its message id can be recorded). */
-  orderId?: string;
+  /** The support card this message posts or edits ("order:<id>", "transfer:<id>"), so its message id can be recorded. */
+  cardKey?: string;
 }
 
 export interface OutboxMessageView {
@@ -35,8 +35,20 @@ export interface OutboxMessageView {
   platform: Platform;
   kind: OutboxKind;
   recipient: Recipient;
-  payload: Reply & { orderId?: string };
+  payload: Reply & { cardKey?: string; orderId?: string };
   attempts: number;
+}
+
+/** The card a message posts or edits; rows queued before card keys name their order instead. */
+export function cardKeyOf(message: Pick<OutboxMessageView, "recipient" | "payload">): string | undefined {
+  const recipient = message.recipient as Recipient | { type: "card"; orderId: string };
+  if (recipient.type === "card") return "cardKey" in recipient ? recipient.cardKey : `order:${recipient.orderId}`;
+  if (message.payload.cardKey) return message.payload.cardKey;
+  return message.payload.orderId ? `order:${message.payload.orderId}` : undefined;
+}
+
+export function orderCardKey(orderId: string): string {
+  return `order:${orderId}`;
 }
 
 export type DeliveryOutcome =
@@ -51,7 +63,7 @@ export interface Deliverer {
 export type Deliverers = Partial<Record<Platform, Deliverer>>;
 
 export async function enqueue(tx: Tx, input: OutboxInput): Promise<void> {
-  const payload = input.orderId ? { ...input.payload, orderId: input.orderId } : input.payload;
+  const payload = input.cardKey ? { ...input.payload, cardKey: input.cardKey } : input.payload;
   await tx.outboxMessage.createMany({
     data: [
       {
@@ -118,11 +130,12 @@ export async function settle(prisma: PrismaClient, message: OutboxMessageView, o
         where: { id: message.id },
         data: { status: "sent", sentAt: new Date(), lockedUntil: null, lastError: null },
       });
-      const orderId = message.payload.orderId;
-      if (message.kind === "support_card" && outcome.posted && orderId) {
+      const cardKey = cardKeyOf(message);
+      if (message.kind === "support_card" && outcome.posted && cardKey) {
+        const orderId = cardKey.startsWith("order:") ? cardKey.slice("order:".length) : null;
         await tx.supportCard.upsert({
-          where: { orderId_platform: { orderId, platform: message.platform } },
-          create: { orderId, platform: message.platform, ...outcome.posted },
+          where: { cardKey_platform: { cardKey, platform: message.platform } },
+          create: { cardKey, orderId, platform: message.platform, ...outcome.posted },
           update: outcome.posted,
         });
       }

@@ -1,22 +1,32 @@
 import { recordAudit } from "../audit/recordAudit.ts";
 import { findAccountOf } from "../accounts/resolveAccount.ts";
+import { chainKeyOf } from "../chain/chainKey.ts";
+import type { TransferVerdict } from "../chain/verifyTransfer.ts";
+import type { Tx } from "../db/index.ts";
 import { enqueue } from "../notify/outbox.ts";
 import { UserError } from "../errors.ts";
+import { formatDecimal, tokenUnitsToMicros } from "../ledger/money.ts";
 import { postEntries, type PostingResult } from "../ledger/postEntries.ts";
 import type { Services } from "../services.ts";
 import { bonusFor, type BonusRuleSnapshot } from "./bonus.ts";
+import { principalToCredit } from "./principalToCredit.ts";
 import { updateSupportCard } from "./cardOutbox.ts";
 import { orderMessageOutbox } from "./customerMessages.ts";
 import { deciderLabel, type Decider } from "./decider.ts";
 import { findOrder, lockOrder, type Order } from "./findOrder.ts";
+import { findMethod, isUsdt } from "./methods.ts";
 import { assertTransition, type OrderStatus } from "./orderStatus.ts";
 import { Refusal, refuse } from "./refusal.ts";
 import { countPosted } from "../metrics.ts";
 import { afterBalanceChange } from "../notify/lowBalance.ts";
 
 export interface CreditedLogInput {
+  /** The transaction of the log: the order's cited hash when omitted. */
+  txHash?: string;
   logIndex: number;
   amountRaw: string;
+  /** The log's recipient (0x form), to check it is no other open order's exact amount. */
+  to?: string;
 }
 
 export interface ConfirmInput {
@@ -24,21 +34,13 @@ export interface ConfirmInput {
   decider: Decider;
   /** Support may credit another principal than the one asked for (what actually arrived). */
   principal?: bigint;
-  /** The chain logs this credit consumes; each (network, hash, log index) can be credited once. */
+  /** The chain logs this credit consumes; each (chain, hash, log index) can be credited once. */
   creditedLogs?: CreditedLogInput[];
 }
 
 export interface ConfirmResult {
   order: Order;
   posting: PostingResult;
-}
-
-/** The principal to credit: support's figure, else what the chain verified, else what was asked. */
-export function principalToCredit(order: Order, override?: bigint): bigint {
-  if (override !== undefined) return override;
-  const verdict = order.verdict as { amountMicros?: string } | null;
-  if (verdict?.amountMicros && BigInt(verdict.amountMicros) > 0n) return BigInt(verdict.amountMicros);
-  return order.requestedAmount;
 }
 
 /**
@@ -50,75 +52,13 @@ export async function confirmTopup(services: Services, input: ConfirmInput): Pro
   const found = await findOrder(services.prisma, input.orderRef);
   const { decider } = input;
   const refs = { orderId: found.id, accountId: found.accountId };
-
-  if (decider.type === "support" && decider.platform && decider.userId) {
-    const own = await findAccountOf(services, { platform: decider.platform, workspaceId: decider.workspaceId ?? "", userId: decider.userId });
-    if (own === found.accountId) {
-      await refuse(services, decider, "topup.confirm", "own_account", new UserError("errors.own_order"), refs);
-    }
-  }
+  await refuseOwnAccount(services, decider, "topup.confirm", found.accountId, refs);
   if (input.principal !== undefined && input.principal <= 0n) throw new UserError("errors.amount_zero", {}, "amount");
 
   try {
     const result = await services.prisma.$transaction(async (tx) => {
       const order = await lockOrder(tx, found.id);
-      const status = order.status as OrderStatus;
-      if (status !== "submitted") {
-        try {
-          assertTransition(status, "confirmed", order.orderNo);
-        } catch (err) {
-          throw new Refusal(`status_${status}`, err as UserError);
-        }
-      }
-      const principal = principalToCredit(order, input.principal);
-      const bonus = bonusFor(principal, order.bonusRule as unknown as BonusRuleSnapshot);
-      const actor = { type: decider.type, id: decider.userId ?? "system" } as const;
-      const posting = await postEntries(tx, {
-        idempotencyKey: `topup:${order.id}`,
-        lines: [
-          { accountId: order.accountId, type: "usdt_topup", bucket: "principal", amount: principal },
-          ...(bonus > 0n ? [{ accountId: order.accountId, type: "topup_bonus" as const, bucket: "bonus" as const, amount: bonus }] : []),
-        ],
-        actor,
-        reference: order.orderNo,
-        memo: `Top-up ${order.orderNo} via ${order.methodId}`,
-      });
-      const creditedLogs = input.creditedLogs ?? verifiedLogs(order);
-      if (creditedLogs.length && order.network && order.txHash) {
-        await tx.creditedLog.createMany({
-          data: creditedLogs.map((log) => ({
-            network: order.network!,
-            txHash: order.txHash!,
-            logIndex: log.logIndex,
-            amountRaw: log.amountRaw,
-            orderId: order.id,
-          })),
-        });
-      }
-      const confirmed = await tx.topupOrder.update({
-        where: { id: order.id },
-        data: {
-          status: "confirmed",
-          confirmedPrincipal: principal,
-          confirmedBonus: bonus,
-          decidedAt: services.now(),
-          decidedByType: decider.type,
-          decidedById: decider.type === "system" ? "system" : deciderLabel(decider),
-        },
-      });
-      await recordAudit(tx, {
-        actorType: decider.type,
-        actorId: decider.userId,
-        platform: decider.platform,
-        action: "topup.confirm",
-        outcome: "ok",
-        ...refs,
-        detail: { principal: principal.toString(), bonus: bonus.toString() },
-      });
-      await enqueue(tx, orderMessageOutbox(confirmed, { kind: "confirmed", automatic: decider.type === "system" }));
-      await updateSupportCard(tx, services, confirmed, "confirmed", decider.type === "system" ? undefined : deciderLabel(decider));
-      for (const movement of posting.accounts) await afterBalanceChange(tx, movement, { cause: `topup:${order.id}`, now: services.now() });
-      return { order: confirmed, posting };
+      return confirmLockedOrder(tx, services, order, { decider, principal: input.principal, creditedLogs: input.creditedLogs, from: ["submitted"] });
     });
     countPosted(result.posting);
     return result;
@@ -128,8 +68,135 @@ export async function confirmTopup(services: Services, input: ConfirmInput): Pro
   }
 }
 
+/** A support member never decides an order of their own account; the refusal is recorded. */
+export async function refuseOwnAccount(services: Services, decider: Decider, action: string, accountId: string, refs: { orderId?: string; accountId?: string }): Promise<void> {
+  if (decider.type !== "support" || !decider.platform || !decider.userId) return;
+  const own = await findAccountOf(services, { platform: decider.platform, workspaceId: decider.workspaceId ?? "", userId: decider.userId });
+  if (own === accountId) await refuse(services, decider, action, "own_account", new UserError("errors.own_order"), refs);
+}
+
+export interface ConfirmLockedOptions {
+  decider: Decider;
+  principal?: bigint;
+  creditedLogs?: CreditedLogInput[];
+  /** The statuses this confirmation may start from: a click confirms a submitted order only. */
+  from: readonly OrderStatus[];
+  /** What the audit row says besides the amounts. */
+  auditDetail?: Record<string, unknown>;
+}
+
+/**
+ * The confirmation itself, on an order the caller has locked in its transaction: the ledger
+ * posting (idempotent on the order), the chain logs it consumes (unique per chain), the order's
+ * new state, the audit row, the customer's message and the card edit. Throws a Refusal (to roll
+ * back and record) when the order may not be confirmed.
+ */
+export async function confirmLockedOrder(tx: Tx, services: Services, order: Order, options: ConfirmLockedOptions): Promise<ConfirmResult> {
+  const { decider } = options;
+  const status = order.status as OrderStatus;
+  try {
+    assertTransition(status, "confirmed", order.orderNo, options.from);
+  } catch (err) {
+    throw new Refusal(`status_${status}`, err as UserError);
+  }
+  const creditedLogs = options.creditedLogs ?? verifiedLogs(order);
+  const chainKey = chainKeyOfOrder(services, order);
+  if (creditedLogs.length && chainKey) await refuseLogsOfOtherOrders(tx, services, order, chainKey, creditedLogs);
+
+  const principal = principalToCredit(order, options.principal);
+  const bonus = bonusFor(principal, order.bonusRule as unknown as BonusRuleSnapshot);
+  const actor = { type: decider.type, id: decider.userId ?? "system" } as const;
+  const posting = await postEntries(tx, {
+    idempotencyKey: `topup:${order.id}`,
+    lines: [
+      { accountId: order.accountId, type: "usdt_topup", bucket: "principal", amount: principal },
+      ...(bonus > 0n ? [{ accountId: order.accountId, type: "topup_bonus" as const, bucket: "bonus" as const, amount: bonus }] : []),
+    ],
+    actor,
+    reference: order.orderNo,
+    memo: `Top-up ${order.orderNo} via ${order.methodId}`,
+  });
+  const logs = creditedLogs.flatMap((log) => {
+    const txHash = log.txHash ?? order.txHash;
+    return txHash ? [{ ...log, txHash }] : [];
+  });
+  if (logs.length && chainKey) {
+    await tx.creditedLog.createMany({
+      data: logs.map((log) => ({
+        chainKey,
+        network: order.network ?? order.methodId,
+        txHash: log.txHash,
+        logIndex: log.logIndex,
+        amountRaw: log.amountRaw,
+        orderId: order.id,
+      })),
+    });
+  }
+  const confirmed = await tx.topupOrder.update({
+    where: { id: order.id },
+    data: {
+      status: "confirmed",
+      confirmedPrincipal: principal,
+      confirmedBonus: bonus,
+      decidedAt: services.now(),
+      decidedByType: decider.type,
+      decidedById: decider.type === "system" ? "system" : deciderLabel(decider),
+    },
+  });
+  await recordAudit(tx, {
+    actorType: decider.type,
+    actorId: decider.userId,
+    platform: decider.platform,
+    action: "topup.confirm",
+    outcome: "ok",
+    orderId: order.id,
+    accountId: order.accountId,
+    detail: { principal: principal.toString(), bonus: bonus.toString(), from: status, ...options.auditDetail },
+  });
+  await enqueue(tx, orderMessageOutbox(confirmed, { kind: "confirmed", automatic: decider.type === "system" }));
+  await updateSupportCard(tx, services, confirmed, "confirmed", decider.type === "system" ? undefined : deciderLabel(decider));
+  for (const movement of posting.accounts) await afterBalanceChange(tx, movement, { cause: `topup:${order.id}`, now: services.now() });
+  return { order: confirmed, posting };
+}
+
+/** The chain an order's payment is on: stored on the order, else the method's (older orders). */
+export function chainKeyOfOrder(services: Services, order: Pick<Order, "payChain" | "methodId">): string | null {
+  if (order.payChain) return order.payChain;
+  const method = findMethod(services.methods, order.methodId);
+  return method && isUsdt(method) ? chainKeyOf(method) : null;
+}
+
+/**
+ * A transfer of exactly another open order's instructed amount, to that order's address, is that
+ * order's payment: it is never credited to a different order, whoever clicks.
+ */
+async function refuseLogsOfOtherOrders(tx: Tx, services: Services, order: Order, chainKey: string, logs: CreditedLogInput[]): Promise<void> {
+  const method = findMethod(services.methods, order.methodId);
+  const decimals = method && isUsdt(method) ? method.decimals : 6;
+  for (const log of logs) {
+    const to = log.to ?? order.payAddress;
+    if (!to || !order.payToken) continue;
+    const micros = tokenUnitsToMicros(BigInt(log.amountRaw), decimals);
+    const other = await tx.topupOrder.findFirst({
+      where: {
+        id: { not: order.id },
+        attribution: "unique-amount",
+        status: { in: ["pending", "submitted"] },
+        payChain: chainKey,
+        payToken: order.payToken,
+        payAddress: to,
+        instructedAmount: micros,
+      },
+      select: { orderNo: true },
+    });
+    if (other) {
+      throw new Refusal("transfer_of_other_order", new UserError("errors.transfer_matches_order", { order: other.orderNo, amount: formatDecimal(micros) }));
+    }
+  }
+}
+
 /** The chain logs a stored verdict matched: what a click on Confirm consumes, like the watcher's credit. */
 function verifiedLogs(order: Order): CreditedLogInput[] {
-  const verdict = order.verdict as { transferLogs?: { logIndex: number; amountRaw: string }[] } | null;
-  return (verdict?.transferLogs ?? []).map((log) => ({ logIndex: log.logIndex, amountRaw: log.amountRaw }));
+  const verdict = order.verdict as Pick<TransferVerdict, "transferLogs" | "txHash"> | null;
+  return (verdict?.transferLogs ?? []).map((log) => ({ txHash: verdict?.txHash, logIndex: log.logIndex, amountRaw: log.amountRaw, to: log.to }));
 }

@@ -3,8 +3,10 @@ import { formatDecimal, parseAmount } from "../ledger/money.ts";
 import type { Caller } from "../core/command.ts";
 import type { Services } from "../services.ts";
 import { snapshotBonusRule } from "./bonus.ts";
+import { allocateInstructedAmount } from "./allocateInstructedAmount.ts";
 import { findMethod } from "./methods.ts";
 import { formatOrderNo } from "./orderStatus.ts";
+import { paymentTargetFor, type PaymentTarget } from "./paymentTarget.ts";
 
 /** How many orders a customer may have waiting for payment at once. */
 export const MAX_OPEN_ORDERS = 5;
@@ -29,13 +31,19 @@ export async function createOrder(services: Services, input: CreateOrderInput) {
   }
 
   const now = services.now();
-  return services.prisma.$transaction(async (tx) => {
+  const order = await services.prisma.$transaction(async (tx) => {
     const account = await tx.account.findUniqueOrThrow({ where: { id: input.accountId } });
     if (account.status !== "active") throw new UserError("errors.account_suspended");
     const open = await tx.topupOrder.count({
       where: { accountId: input.accountId, status: "pending", expiresAt: { gt: now } },
     });
     if (open >= MAX_OPEN_ORDERS) throw new UserError("errors.too_many_open_orders", { max: MAX_OPEN_ORDERS });
+    let target: PaymentTarget | null = null;
+    let instructed = amount;
+    if (method.kind === "usdt") {
+      target = await paymentTargetFor(tx, method, input.accountId);
+      if (method.attribution === "unique-amount") instructed = await allocateInstructedAmount(tx, target, amount, method.uniqueAmount);
+    }
     const [{ seq }] = await tx.$queryRaw<{ seq: bigint }[]>`SELECT nextval(pg_get_serial_sequence('"topup_orders"', 'seq')) AS seq`;
     return tx.topupOrder.create({
       data: {
@@ -46,6 +54,11 @@ export async function createOrder(services: Services, input: CreateOrderInput) {
         methodKind: method.kind,
         network: method.id,
         requestedAmount: amount,
+        instructedAmount: instructed,
+        attribution: target?.attribution ?? null,
+        payChain: target?.payChain ?? null,
+        payToken: target?.payToken ?? null,
+        payAddress: target?.payAddress ?? null,
         bonusRule: snapshotBonusRule(method.bonus) as object,
         expiresAt: new Date(now.getTime() + services.env.ORDER_TTL_MINUTES * 60_000),
         surface: input.caller.platform,
@@ -56,5 +69,6 @@ export async function createOrder(services: Services, input: CreateOrderInput) {
       },
     });
   });
+  return order;
 }
 

@@ -9,6 +9,7 @@ import type { Platform } from "../core/command.ts";
 export type OrderEvent =
   | { kind: "confirmed"; automatic: boolean }
   | { kind: "rejected" }
+  | { kind: "reopened" }
   | { kind: "expired" };
 
 export function orderMessage(order: Order, event: OrderEvent): Reply {
@@ -29,6 +30,8 @@ export function orderMessage(order: Order, event: OrderEvent): Reply {
       note: order.rejectNote ? t("topups.dm.rejected_note", { note: order.rejectNote }) : "",
       accountId: order.accountId,
     });
+  } else if (event.kind === "reopened") {
+    text = t("topups.dm.reopened", { order: order.orderNo });
   } else {
     text = t("topups.dm.expired", { order: order.orderNo });
   }

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { xpubProblem } from "../chain/hdAddress.ts";
+import { isTronBase58Address } from "../chain/tron.ts";
 
 /**
  * Payment methods are configured, not coded (PRODUCT §3). The file is JSON, validated here;
@@ -43,6 +45,30 @@ const common = {
   maximum: usdAmount.optional(),
 };
 
+export const ATTRIBUTION_MODES = ["unique-amount", "per-account-address", "none"] as const;
+export type AttributionMode = (typeof ATTRIBUTION_MODES)[number];
+
+/** How the unique amounts of one shared deposit address are made: requested + k × step, 1 ≤ k ≤ maxSuffix / step. */
+const uniqueAmountSchema = z
+  .object({
+    step: usdAmount.prefault("0.0001"),
+    maxSuffix: usdAmount.prefault("0.0999"),
+  })
+  .prefault({});
+
+/** The log scan that detects payments without a hash (eth_getLogs from a cursor per network). */
+const logScanSchema = z
+  .object({
+    enabled: z.boolean().optional(),
+    /** Blocks per eth_getLogs call (providers cap the range, often at 1,000 to 10,000). */
+    maxBlockRange: z.number().int().min(1).max(100_000).default(500),
+    /** At most this many eth_getLogs calls per round, so one round stays short after a pause. */
+    maxRangesPerRound: z.number().int().min(1).max(1000).default(20),
+    /** Where a network's first scan starts, counted back from the newest confirmed block. */
+    startBlocksBack: z.number().int().min(0).max(10_000_000).default(1000),
+  })
+  .prefault({});
+
 export const usdtNetworkSchema = z
   .object({
     ...common,
@@ -51,10 +77,18 @@ export const usdtNetworkSchema = z
     chainId: z.number().int().positive(),
     tokenContract: hexAddress.or(tronAddress),
     decimals: z.number().int().min(0).max(36),
-    depositAddress: hexAddress.or(tronAddress),
+    /** The shared deposit address; not needed with per-account addresses. */
+    depositAddress: hexAddress.or(tronAddress).optional(),
+    /** How a payment is bound to its order (PRODUCT §3 "Attribution"). */
+    attribution: z.enum(ATTRIBUTION_MODES).default("unique-amount"),
+    uniqueAmount: uniqueAmountSchema,
+    /** An extended public key (xpub…): each account's address is m/0/<index> below it. Never a private key. */
+    xpub: z.string().optional(),
+    logScan: logScanSchema,
     confirmations: z.number().int().min(0).max(10_000),
     explorerTxUrl: z.string().includes("{hash}", { message: "must contain {hash}" }),
-    rpcUrls: z.array(z.string().url()).default([]),
+    /** http(s):// for requests; a ws(s):// URL also subscribes to new heads. */
+    rpcUrls: z.array(z.string().url().regex(/^(https?|wss?):\/\//, "an http(s):// or ws(s):// URL")).default([]),
     pollIntervalMs: z.number().int().min(100).max(3_600_000).default(15_000),
     autoConfirm: z.boolean().default(false),
     autoConfirmCap: usdAmount.optional(),
@@ -66,8 +100,40 @@ export const usdtNetworkSchema = z
   .superRefine((n, ctx) => {
     if (n.family === "evm") {
       for (const field of ["tokenContract", "depositAddress"] as const) {
-        if (!hexAddress.safeParse(n[field]).success) ctx.addIssue({ code: "custom", path: [field], message: "an EVM network needs a 0x address" });
+        if (n[field] !== undefined && !hexAddress.safeParse(n[field]).success) ctx.addIssue({ code: "custom", path: [field], message: "an EVM network needs a 0x address" });
       }
+    }
+    for (const field of ["tokenContract", "depositAddress"] as const) {
+      const value = n[field];
+      if (value?.startsWith("T") && !isTronBase58Address(value)) {
+        ctx.addIssue({ code: "custom", path: [field], message: "not a valid TRON address: its checksum does not match (copy it again from the wallet or explorer)" });
+      }
+    }
+    if (n.attribution === "per-account-address") {
+      if (!n.xpub) ctx.addIssue({ code: "custom", path: ["xpub"], message: "per-account-address needs an extended public key (xpub…)" });
+      else {
+        const problem = xpubProblem(n.xpub);
+        if (problem) ctx.addIssue({ code: "custom", path: ["xpub"], message: problem });
+      }
+    } else if (n.depositAddress === undefined) {
+      ctx.addIssue({ code: "custom", path: ["depositAddress"], message: `${n.attribution} needs a shared deposit address` });
+    }
+    if (n.attribution === "none" && n.autoConfirm) {
+      ctx.addIssue({ code: "custom", path: ["autoConfirm"], message: "attribution \"none\" binds no payment to its customer: auto-confirm needs unique-amount or per-account-address" });
+    }
+    if (n.attribution === "unique-amount") {
+      const { step, maxSuffix } = n.uniqueAmount;
+      const unit = n.decimals >= 6 ? 1n : 10n ** BigInt(6 - n.decimals);
+      if (step <= 0n) ctx.addIssue({ code: "custom", path: ["uniqueAmount", "step"], message: "must be above 0" });
+      else if (step % unit !== 0n) ctx.addIssue({ code: "custom", path: ["uniqueAmount", "step"], message: `must be a whole number of token units (${n.decimals} decimals)` });
+      else if (maxSuffix < step) ctx.addIssue({ code: "custom", path: ["uniqueAmount", "maxSuffix"], message: "must be at least one step" });
+      else if (maxSuffix / step > 1_000_000n) ctx.addIssue({ code: "custom", path: ["uniqueAmount", "maxSuffix"], message: "at most 1,000,000 steps" });
+    }
+    if (n.rpcUrls.length > 0 && httpRpcUrls(n).length === 0) {
+      ctx.addIssue({ code: "custom", path: ["rpcUrls"], message: "needs an http(s):// URL for requests; a ws(s):// URL only adds new-head notifications" });
+    }
+    if (n.family === "tron" && wsRpcUrls(n).length > 0) {
+      ctx.addIssue({ code: "custom", path: ["rpcUrls"], message: "TRON's JSON-RPC has no WebSocket: use its http(s):// /jsonrpc endpoint" });
     }
     if (n.autoConfirm && n.rpcUrls.length === 0) {
       ctx.addIssue({ code: "custom", path: ["autoConfirm"], message: "auto-confirm needs at least one RPC URL" });
@@ -130,4 +196,19 @@ export function findMethod(config: MethodsConfig, id: string): PaymentMethod | u
 
 export function isUsdt(method: PaymentMethod): method is UsdtNetwork {
   return method.kind === "usdt";
+}
+
+/** The endpoints requests go to. */
+export function httpRpcUrls(network: Pick<UsdtNetwork, "rpcUrls">): string[] {
+  return network.rpcUrls.filter((url) => /^https?:\/\//i.test(url));
+}
+
+/** The endpoints that only notify new heads. */
+export function wsRpcUrls(network: Pick<UsdtNetwork, "rpcUrls">): string[] {
+  return network.rpcUrls.filter((url) => /^wss?:\/\//i.test(url));
+}
+
+/** Whether the watcher scans this network's logs for payments (EVM with an RPC, unless turned off). */
+export function scansLogs(network: UsdtNetwork): boolean {
+  return network.rpcUrls.length > 0 && (network.logScan.enabled ?? true);
 }

@@ -3,24 +3,35 @@ import { UserError } from "../errors.ts";
 export const ORDER_STATUSES = ["pending", "submitted", "confirmed", "rejected", "expired", "cancelled", "refunded"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** Every allowed move of an order, in one place (PRODUCT §3). */
+/**
+ * Every allowed move of an order, in one place (PRODUCT §3). Besides the customer's path
+ * (pending → submitted → confirmed | rejected):
+ * - pending → confirmed: the log scan found the payment without a proof;
+ * - expired → confirmed: support accepts a late payment;
+ * - rejected → submitted: support reopens it, or the customer sends the proof again after a
+ *   "not found yet" rejection.
+ * Who may take which move is decided by the domain function that takes it.
+ */
 const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
-  pending: ["submitted", "expired", "cancelled"],
+  pending: ["submitted", "confirmed", "expired", "cancelled"],
   submitted: ["confirmed", "rejected"],
   confirmed: ["refunded"],
-  rejected: [],
-  expired: [],
+  rejected: ["submitted"],
+  expired: ["confirmed"],
   cancelled: [],
   refunded: [],
 };
+
+/** Open orders hold their instructed amount and can still be paid. */
+export const OPEN_STATUSES: readonly OrderStatus[] = ["pending", "submitted"];
 
 export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
 /** Throws the user error that explains why an order in `from` cannot become `to`. */
-export function assertTransition(from: OrderStatus, to: OrderStatus, orderNo: string): void {
-  if (canTransition(from, to)) return;
+export function assertTransition(from: OrderStatus, to: OrderStatus, orderNo: string, allowedFrom?: readonly OrderStatus[]): void {
+  if (canTransition(from, to) && (!allowedFrom || allowedFrom.includes(from))) return;
   const key =
     from === "expired"
       ? "errors.order_expired"
@@ -30,7 +41,9 @@ export function assertTransition(from: OrderStatus, to: OrderStatus, orderNo: st
           ? "errors.order_already_decided"
           : from === "submitted" && to === "submitted"
             ? "errors.order_already_submitted"
-            : "errors.order_wrong_state";
+            : from === "pending" && to === "confirmed"
+              ? "errors.order_not_paid"
+              : "errors.order_wrong_state";
   throw new UserError(key, { order: orderNo, status: from });
 }
 

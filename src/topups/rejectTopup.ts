@@ -1,10 +1,10 @@
 import { recordAudit } from "../audit/recordAudit.ts";
-import { findAccountOf } from "../accounts/resolveAccount.ts";
 import { UserError } from "../errors.ts";
 import { enqueue } from "../notify/outbox.ts";
 import type { Services } from "../services.ts";
 import { updateSupportCard } from "./cardOutbox.ts";
 import { orderMessageOutbox } from "./customerMessages.ts";
+import { refuseOwnAccount } from "./confirmTopup.ts";
 import { deciderLabel, type Decider } from "./decider.ts";
 import { findOrder, lockOrder } from "./findOrder.ts";
 import { assertTransition, type OrderStatus } from "./orderStatus.ts";
@@ -27,10 +27,7 @@ export async function rejectTopup(services: Services, input: RejectInput) {
   const found = await findOrder(services.prisma, input.orderRef);
   const refs = { orderId: found.id, accountId: found.accountId };
   const { decider } = input;
-  if (decider.type === "support" && decider.platform && decider.userId) {
-    const own = await findAccountOf(services, { platform: decider.platform, workspaceId: decider.workspaceId ?? "", userId: decider.userId });
-    if (own === found.accountId) await refuse(services, decider, "topup.reject", "own_account", new UserError("errors.own_order"), refs);
-  }
+  await refuseOwnAccount(services, decider, "topup.reject", found.accountId, refs);
   try {
     return await services.prisma.$transaction(async (tx) => {
       const order = await lockOrder(tx, found.id);

@@ -1,7 +1,10 @@
 import { translator, type Locale } from "../i18n.ts";
 import { formatUsd } from "../ledger/money.ts";
 import type { Block, ButtonSpec, Reply } from "../reply.ts";
+import { formatDecimal } from "../ledger/money.ts";
 import { bonusFor, type BonusRuleSnapshot } from "./bonus.ts";
+import { displayPayAddress } from "./paymentTarget.ts";
+import { principalToCredit } from "./principalToCredit.ts";
 import { explorerUrl } from "./explorer.ts";
 import type { Order } from "./findOrder.ts";
 import { findMethod, type MethodsConfig } from "./methods.ts";
@@ -13,6 +16,8 @@ export interface CardOptions {
   locale: Locale;
   /** Who decided, for a decided card: a display name or "automatic". */
   decidedBy?: string;
+  /** Other orders whose proof carries the same screenshot. */
+  sameScreenshot?: string[];
 }
 
 /**
@@ -24,8 +29,8 @@ export function supportCard(order: Order, options: CardOptions): Reply {
   const method = findMethod(options.methods, order.methodId);
   const rule = order.bonusRule as unknown as BonusRuleSnapshot;
   const verdict = order.verdict as Record<string, unknown> | null;
-  const verifiedAmount = typeof verdict?.amountMicros === "string" ? BigInt(verdict.amountMicros) : null;
-  const principal = order.confirmedPrincipal ?? verifiedAmount ?? order.requestedAmount;
+  const verifiedAmount = typeof verdict?.amountMicros === "string" && verdict.receiptFound === true ? BigInt(verdict.amountMicros) : null;
+  const principal = order.confirmedPrincipal ?? principalToCredit(order);
   const bonus = order.confirmedBonus ?? bonusFor(principal, rule);
   const status = order.status as OrderStatus;
 
@@ -37,6 +42,8 @@ export function supportCard(order: Order, options: CardOptions): Reply {
         { label: t("topups.card.account"), value: order.accountId },
         { label: t("topups.card.method"), value: method?.label[options.locale] ?? method?.label.en ?? order.methodId },
         { label: t("topups.card.requested"), value: formatUsd(order.requestedAmount) },
+        ...(order.instructedAmount !== order.requestedAmount ? [{ label: t("topups.card.instructed"), value: `${formatDecimal(order.instructedAmount)} USDT` }] : []),
+        ...(order.attribution === "per-account-address" && order.payAddress && method?.kind === "usdt" ? [{ label: t("topups.card.pay_address"), value: displayPayAddress(order, method) }] : []),
         { label: t("topups.card.verified"), value: verifiedAmount === null ? t("topups.card.not_verified") : formatUsd(verifiedAmount) },
         { label: t("topups.card.bonus"), value: formatUsd(bonus) },
         { label: t("topups.card.status"), value: t(statusKey(status)) },
@@ -49,7 +56,11 @@ export function supportCard(order: Order, options: CardOptions): Reply {
     if (url) blocks.push({ type: "link", label: t("topups.card.explorer"), url });
   }
   if (verdict) blocks.push(...verdictBlocks(verdict, t, { explorerLink: false }));
-  else if (method?.kind === "usdt" && method.rpcUrls.length === 0) blocks.push({ type: "context", text: t("topups.card.manual_review") });
+  else {
+    if (method?.kind === "usdt" && method.rpcUrls.length === 0) blocks.push({ type: "context", text: t("topups.card.manual_review") });
+    if (order.attribution === "none") blocks.push({ type: "context", text: t("chain.attribution.none") });
+  }
+  if (options.sameScreenshot?.length) blocks.push({ type: "context", text: `⚠️ ${t("topups.card.same_screenshot", { orders: options.sameScreenshot.join(", ") })}` });
   if (order.reviewNote) blocks.push({ type: "context", text: `⚠️ ${order.reviewNote}` });
   if (order.screenshotSha256 && order.screenshotMime) {
     blocks.push({ type: "image", sha256: order.screenshotSha256, mime: order.screenshotMime, alt: t("topups.card.screenshot") });

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Prisma, type PrismaClient, type Tx } from "../db/index.ts";
 import type { SqlDriver } from "../db/driver.ts";
+import { isUniqueViolation } from "../db/uniqueViolation.ts";
 import { splitDebit } from "../ledger/spending.ts";
 import { DEFAULT_SPENDING_ORDER, emptyBalances, totalOf, type Actor, type Bucket, type BucketBalances } from "../ledger/types.ts";
 import { entriesPosted, usageRecordsReceived } from "../metrics.ts";
@@ -44,17 +45,6 @@ export function usageKey(recordId: string): string {
 
 function sameUsage(a: UsageRecordInput, b: { accountId: string; cost: bigint; model: string; endpoint: string }): boolean {
   return a.accountId === b.accountId && a.cost === b.cost && a.model === b.model && a.endpoint === b.endpoint;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  if (err instanceof Prisma.PrismaClientKnownRequestError) {
-    if (err.code === "P2002") return true;
-    const meta = err.meta as { code?: string; driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } } | undefined;
-    if (meta?.code === "23505") return true;
-    const cause = meta?.driverAdapterError?.cause;
-    if (cause?.kind === "UniqueConstraintViolation" || cause?.originalCode === "23505") return true;
-  }
-  return /23505|unique constraint/i.test(err instanceof Error ? err.message : "");
 }
 
 /**

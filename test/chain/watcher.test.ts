@@ -11,6 +11,7 @@ import { startChainWatcher, watchNetworkOnce } from "../../src/chain/watcher.ts"
 import type { Caller } from "../../src/core/command.ts";
 import { UserError } from "../../src/errors.ts";
 import { translator } from "../../src/i18n.ts";
+import { formatUsd, microsToTokenUnits } from "../../src/ledger/money.ts";
 import { reconcile } from "../../src/ledger/reconcile.ts";
 import type { Reply } from "../../src/reply.ts";
 import type { Services } from "../../src/services.ts";
@@ -94,13 +95,17 @@ describe("chain watcher against anvil", () => {
     return { caller, accountId: account.id };
   }
 
-  /** A customer asks for `amount` on `methodId`, pays with `pay`, and submits the hash (as typed). */
-  async function paidOrder(methodId: string, amount: string, pay: () => Promise<string>, typed?: (hash: string) => string) {
+  /**
+   * A customer asks for `amount` on `methodId`, pays with `pay` (given what the order was told to
+   * pay, in the token's raw units), and submits the hash (as typed).
+   */
+  async function paidOrder(methodId: string, amount: string, pay: (due: bigint) => Promise<string>, typed?: (hash: string) => string) {
     const { caller, accountId } = await newCustomer();
     const order = await createOrder(services, { accountId, caller, methodId, amount });
-    const txHash = await pay();
+    const txHash = await pay(microsToTokenUnits(order.instructedAmount, network(methodId).decimals));
     await submitProof(services, { accountId, caller, orderRef: order.orderNo, txHash: typed ? typed(txHash) : txHash, screenshot: { name: "paid.png", bytes: PNG_BYTES } });
-    return { caller, accountId, orderId: order.id, orderNo: order.orderNo, txHash: txHash.toLowerCase() };
+    const paid = order.instructedAmount;
+    return { caller, accountId, orderId: order.id, orderNo: order.orderNo, txHash: txHash.toLowerCase(), paid, credit: { principal: paid, bonus: paid / 5n } };
   }
 
   async function orderOf(id: string) {
@@ -124,7 +129,7 @@ describe("chain watcher against anvil", () => {
   /** The text of the last card edit enqueued for an order. */
   async function lastCardText(orderId: string): Promise<string> {
     const rows = await services.prisma.outboxMessage.findMany({ where: { kind: "card_update" }, orderBy: { id: "desc" } });
-    const card = rows.find((r) => (r.payload as { orderId?: string }).orderId === orderId);
+    const card = rows.find((r) => (r.payload as { cardKey?: string }).cardKey === `order:${orderId}`);
     expect(card, "a card update was enqueued").toBeTruthy();
     return (card!.payload as unknown as Reply).blocks.map((b) => ("text" in b ? b.text : "fields" in b ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : "")).join("\n");
   }
@@ -132,7 +137,7 @@ describe("chain watcher against anvil", () => {
   const usd = (n: number) => BigInt(Math.round(n * 1_000_000));
 
   it("exact payment: auto-confirmed after N confirmations, not before; credited once, by the system", async () => {
-    const paid = await paidOrder("auto6", "10", () => transfer(chain, tokens.usdt6, deposit, 10_000_000n));
+    const paid = await paidOrder("auto6", "10", (due) => transfer(chain, tokens.usdt6, deposit, due));
 
     await round("auto6");
     expect((await orderOf(paid.orderId)).status).toBe("submitted");
@@ -150,16 +155,18 @@ describe("chain watcher against anvil", () => {
     const order = await orderOf(paid.orderId);
     expect(order.status).toBe("confirmed");
     expect(order.decidedByType).toBe("system");
-    expect(await balances(paid.accountId)).toEqual({ principal: usd(10), bonus: usd(2) });
+    expect(await balances(paid.accountId)).toEqual(paid.credit);
     expect(await entries(paid.accountId)).toEqual([
-      ["usdt_topup", usd(10), "system"],
-      ["topup_bonus", usd(2), "system"],
+      ["usdt_topup", paid.credit.principal, "system"],
+      ["topup_bonus", paid.credit.bonus, "system"],
     ]);
     const verdict = await verdictOf(paid.orderId);
     const credited = await services.prisma.creditedLog.findMany({ where: { txHash: paid.txHash } });
-    expect(credited).toEqual([expect.objectContaining({ network: "auto6", orderId: paid.orderId, logIndex: verdict.matchedLogIndexes[0], amountRaw: "10000000" })]);
+    expect(credited).toEqual([expect.objectContaining({ chainKey: `evm:${chain.chainId}`, network: "auto6", orderId: paid.orderId, logIndex: verdict.matchedLogIndexes[0], amountRaw: paid.paid.toString() })]);
     const dm = await services.prisma.outboxMessage.findFirstOrThrow({ where: { dedupeKey: `order:${paid.orderId}:dm:confirmed` } });
-    expect(JSON.stringify(dm.payload)).toContain(t("topups.dm.confirmed_auto", { order: paid.orderNo, principal: "$10.00", bonus: "$2.00", total: "$12.00" }));
+    expect(JSON.stringify(dm.payload)).toContain(
+      t("topups.dm.confirmed_auto", { order: paid.orderNo, principal: formatUsd(paid.credit.principal), bonus: formatUsd(paid.credit.bonus), total: formatUsd(paid.paid + paid.credit.bonus) }),
+    );
     const card = await lastCardText(paid.orderId);
     expect(card).toContain(t("topups.card.automatic"));
     expect(card).not.toContain("✗");
@@ -173,7 +180,7 @@ describe("chain watcher against anvil", () => {
   });
 
   it("above the cap: left for support with every check ✓; support's click credits it", async () => {
-    const paid = await paidOrder("auto6", "150", () => transfer(chain, tokens.usdt6, deposit, 150_000_000n));
+    const paid = await paidOrder("auto6", "150", (due) => transfer(chain, tokens.usdt6, deposit, due));
     await chain.mine(3);
     await round("auto6");
     const verdict = await verdictOf(paid.orderId);
@@ -188,7 +195,7 @@ describe("chain watcher against anvil", () => {
     expect(card).toContain(t("chain.auto.above_cap", { cap: "100.00" }));
 
     await confirmTopup(services, { orderRef: paid.orderNo, decider: supportDecider });
-    expect(await balances(paid.accountId)).toEqual({ principal: usd(150), bonus: usd(30) });
+    expect(await balances(paid.accountId)).toEqual(paid.credit);
     await round("auto6");
     expect(await entries(paid.accountId)).toHaveLength(2);
   });
@@ -222,9 +229,9 @@ describe("chain watcher against anvil", () => {
   });
 
   it.each([
-    ["wrong token contract", "token", () => transfer(chain, tokens.other6, deposit, 10_000_000n)],
-    ["wrong recipient", "recipient", () => transfer(chain, tokens.usdt6, chain.accounts[3], 10_000_000n)],
-    ["a reverted transfer (status 0)", "status", () => revertedTransfer(chain, tokens.usdt6, deposit, 10_000_000n)],
+    ["wrong token contract", "token", (due: bigint) => transfer(chain, tokens.other6, deposit, due)],
+    ["wrong recipient", "recipient", (due: bigint) => transfer(chain, tokens.usdt6, chain.accounts[3], due)],
+    ["a reverted transfer (status 0)", "status", (due: bigint) => revertedTransfer(chain, tokens.usdt6, deposit, due)],
   ] as const)("%s: not credited, with ✗ on the right check", async (_label, failing, pay) => {
     const paid = await paidOrder("auto6", "10", pay);
     await chain.mine(3);
@@ -253,32 +260,32 @@ describe("chain watcher against anvil", () => {
   });
 
   it("18 decimals: credited with the right micro-USD amount", async () => {
-    const paid = await paidOrder("auto18", "10.5", () => transfer(chain, tokens.usdt18, deposit, 10_500_000_000_000_000_000n));
+    const paid = await paidOrder("auto18", "10.5", (due) => transfer(chain, tokens.usdt18, deposit, due));
     await chain.mine(2);
     await round("auto18");
     expect((await orderOf(paid.orderId)).status).toBe("confirmed");
-    expect(await balances(paid.accountId)).toEqual({ principal: 10_500_000n, bonus: 2_100_000n });
+    expect(await balances(paid.accountId)).toEqual(paid.credit);
     const [log] = await services.prisma.creditedLog.findMany({ where: { orderId: paid.orderId } });
-    expect(log.amountRaw).toBe("10500000000000000000");
+    expect(log.amountRaw).toBe((paid.paid * 10n ** 12n).toString());
   });
 
   it("paid through another contract: credited from the receipt's logs", async () => {
-    const paid = await paidOrder("auto6", "20", () => payThroughContract(chain, tokens, tokens.usdt6, deposit, 20_000_000n));
+    const paid = await paidOrder("auto6", "20", (due) => payThroughContract(chain, tokens, tokens.usdt6, deposit, due));
     await chain.mine(3);
     await round("auto6");
-    expect(await balances(paid.accountId)).toEqual({ principal: usd(20), bonus: usd(4) });
+    expect(await balances(paid.accountId)).toEqual(paid.credit);
   });
 
   it("TRON: base58 configuration and a hash pasted without 0x are credited", async () => {
-    const paid = await paidOrder("tron6", "10", () => transfer(chain, tokens.usdt6, deposit, 10_000_000n), (h) => h.slice(2));
+    const paid = await paidOrder("tron6", "10", (due) => transfer(chain, tokens.usdt6, deposit, due), (h) => h.slice(2));
     expect((await orderOf(paid.orderId)).txHash).toBe(paid.txHash);
     await round("tron6");
-    expect(await balances(paid.accountId)).toEqual({ principal: usd(10), bonus: usd(2) });
+    expect(await balances(paid.accountId)).toEqual(paid.credit);
   });
 
   it("reorg before the watcher sees enough confirmations: the transaction is gone, nothing is credited", async () => {
     const snapshot = await chain.snapshot();
-    const paid = await paidOrder("auto6", "10", () => transfer(chain, tokens.usdt6, deposit, 10_000_000n));
+    const paid = await paidOrder("auto6", "10", (due) => transfer(chain, tokens.usdt6, deposit, due));
     await chain.mine(1);
     await round("auto6");
     expect((await verdictOf(paid.orderId)).auto?.outcome).toBe("waiting_confirmations");
@@ -293,7 +300,7 @@ describe("chain watcher against anvil", () => {
 
   it("reorg right before crediting: the last receipt check finds it gone; back to review with a note", async () => {
     const snapshot = await chain.snapshot();
-    const paid = await paidOrder("auto6", "10", () => transfer(chain, tokens.usdt6, deposit, 10_000_000n));
+    const paid = await paidOrder("auto6", "10", (due) => transfer(chain, tokens.usdt6, deposit, due));
     await chain.mine(3);
     // The chain reorganises between the verification and the last look before crediting.
     let receipts = 0;
@@ -327,7 +334,7 @@ describe("chain watcher against anvil", () => {
 
   it("reorg that moves the transaction to another block: not credited automatically", async () => {
     const snapshot = await chain.snapshot();
-    const paid = await paidOrder("auto6", "10", () => transfer(chain, tokens.usdt6, deposit, 10_000_000n));
+    const paid = await paidOrder("auto6", "10", (due) => transfer(chain, tokens.usdt6, deposit, due));
     const raw = (await chain.provider.getTransaction(paid.txHash))!;
     const { Transaction } = await import("ethers");
     const serialized = Transaction.from(raw).serialized;
@@ -356,7 +363,7 @@ describe("chain watcher against anvil", () => {
   });
 
   it("anvil stopped mid-way: nothing confirmed, the card says why; once the node is back it is credited", async () => {
-    const paid = await paidOrder("direct6", "10", () => transfer(chain, tokens.usdt6, deposit, 10_000_000n));
+    const paid = await paidOrder("direct6", "10", (due) => transfer(chain, tokens.usdt6, deposit, due));
     await round("direct6");
     expect((await verdictOf(paid.orderId)).auto?.outcome).toBe("waiting_confirmations");
     await chain.stop();
@@ -376,11 +383,11 @@ describe("chain watcher against anvil", () => {
     // A connection pooled before the restart may fail once; the next round is the retry.
     for (let i = 0; i < 3 && (await orderOf(paid.orderId)).status === "submitted"; i++) await round("direct6");
     expect((await orderOf(paid.orderId)).status).toBe("confirmed");
-    expect(await balances(paid.accountId)).toEqual({ principal: usd(10), bonus: usd(2) });
+    expect(await balances(paid.accountId)).toEqual(paid.credit);
   });
 
   it("an RPC on the wrong chain never confirms: the order waits for a person", async () => {
-    const paid = await paidOrder("lying", "10", () => transfer(chain, tokens.usdt6, deposit, 10_000_000n));
+    const paid = await paidOrder("lying", "10", (due) => transfer(chain, tokens.usdt6, deposit, due));
     await chain.mine(2);
     await round("lying");
     const verdict = await verdictOf(paid.orderId);
@@ -392,7 +399,7 @@ describe("chain watcher against anvil", () => {
   });
 
   it("the same hash submitted for a second order is refused; the payment is credited once", async () => {
-    const first = await paidOrder("auto6", "10", () => transfer(chain, tokens.usdt6, deposit, 10_000_000n));
+    const first = await paidOrder("auto6", "10", (due) => transfer(chain, tokens.usdt6, deposit, due));
     const other = await newCustomer();
     const second = await createOrder(services, { accountId: other.accountId, caller: other.caller, methodId: "auto6", amount: "10" });
     const attempt = submitProof(services, {
@@ -402,18 +409,18 @@ describe("chain watcher against anvil", () => {
       txHash: first.txHash.toUpperCase().replace("0X", "0x"),
       screenshot: { name: "paid.png", bytes: PNG_BYTES },
     });
-    await expect(attempt).rejects.toMatchObject({ key: "errors.tx_hash_used" });
+    await expect(attempt).rejects.toMatchObject({ key: "errors.tx_hash_used_by", params: { order: first.orderNo } });
     await expect(attempt).rejects.toBeInstanceOf(UserError);
     await chain.mine(3);
     await round("auto6");
-    expect(await balances(first.accountId)).toEqual({ principal: usd(10), bonus: usd(2) });
+    expect(await balances(first.accountId)).toEqual(first.credit);
     expect(await balances(other.accountId)).toEqual({});
     expect((await orderOf(second.id)).status).toBe("pending");
     expect(await services.prisma.creditedLog.count({ where: { txHash: first.txHash } })).toBe(1);
   });
 
   it("a network without automatic confirmation only reports: support decides, and can re-check", async () => {
-    const paid = await paidOrder("review6", "10", () => transfer(chain, tokens.usdt6, deposit, 10_000_000n));
+    const paid = await paidOrder("review6", "10", (due) => transfer(chain, tokens.usdt6, deposit, due));
     await round("review6");
     const verdict = await verdictOf(paid.orderId);
     expect(verdict.allPassed).toBe(true);
@@ -429,7 +436,7 @@ describe("chain watcher against anvil", () => {
   });
 
   it("the watcher loop credits on its own and expires pending orders; it stops when aborted", async () => {
-    const paid = await paidOrder("auto6", "10", () => transfer(chain, tokens.usdt6, deposit, 10_000_000n));
+    const paid = await paidOrder("auto6", "10", (due) => transfer(chain, tokens.usdt6, deposit, due));
     await chain.mine(3);
     const late = await newCustomer();
     const pending = await createOrder(services, { accountId: late.accountId, caller: late.caller, methodId: "auto6", amount: "10" });
@@ -447,7 +454,7 @@ describe("chain watcher against anvil", () => {
     await running;
     expect((await orderOf(paid.orderId)).status).toBe("confirmed");
     expect((await orderOf(pending.id)).status).toBe("expired");
-    expect(await balances(paid.accountId)).toEqual({ principal: usd(10), bonus: usd(2) });
+    expect(await balances(paid.accountId)).toEqual(paid.credit);
     expect((await reconcile(services.prisma)).mismatches).toEqual([]);
   });
 });

@@ -172,6 +172,7 @@ describe("credit-desk account show", () => {
         methodKind: "usdt",
         network: "trc20",
         requestedAmount: 25_000_000n,
+        instructedAmount: 25_000_000n,
         bonusRule: { flatBps: 2000 },
         expiresAt: new Date(Date.now() + 3_600_000),
         surface: "slack",

@@ -92,7 +92,7 @@ describe("bad input gets its own message and writes nothing", () => {
       expect(bobProof).toContain("We received the proof");
       const before = await snapshot();
       const out = await runConsole(services, [`proof ${order} ${hash(42).toUpperCase().replace("0X", "0x")} ${png}`]);
-      expect(out).toContain("⚠️ This transaction hash was already submitted for another order.");
+      expect(out).toContain(`⚠️ This transaction is already cited by order ${bobOrder}.`);
       expect(await snapshot()).toEqual(before);
     });
 

@@ -37,7 +37,9 @@ describe.skipIf(onPostgres)("npm start", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("Credit Desk console playground");
     expect(stdout).toContain("customer:console-customer> topup trc20 10");
-    expect(stdout).toContain("10 USDT → 12 USD of credit: 10 principal + 2 bonus.");
+    // One deposit address for everyone: the order is told 10 USDT plus its own suffix.
+    expect(stdout).toMatch(/Send exactly 10\.\d{1,4} USDT/);
+    expect(stdout).toMatch(/10\.\d{1,4} USDT → 12\.\d{1,6} USD of credit: 10\.\d{1,4} principal \+ 2\.\d{1,6} bonus\./);
     expect(stdout).toContain("No top-up is waiting for a decision.");
   });
 

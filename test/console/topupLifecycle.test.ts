@@ -2,6 +2,7 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { formatDecimal, formatUsd } from "../../src/ledger/money.ts";
 import { reconcile } from "../../src/ledger/reconcile.ts";
 import type { Services } from "../../src/services.ts";
 import { runConsole, lastOrderNo } from "../helpers/consoleScript.ts";
@@ -24,7 +25,7 @@ async function balanceOf(userId: string) {
 }
 
 describe("top-up lifecycle through the console", () => {
-  it("topup 10 USDT with a 20% bonus → proof → support confirms → 12 USD, a direct message, a clean reconcile", async () => {
+  it("topup 10 USDT (told 10 plus its unique suffix) with a 20% bonus → proof → support confirms → paid + 20%, a direct message, a clean reconcile", async () => {
     services = await createTestServices({ env: { TRIAL_STAGE1_USD: "0" } });
     const out = await runConsole(services, [
       "topup trc20 10",
@@ -38,15 +39,22 @@ describe("top-up lifecycle through the console", () => {
       "/as customer",
       "balance",
     ]);
-    expect(out).toContain("10 USDT → 12 USD of credit: 10 principal + 2 bonus.");
+    // The network shares one deposit address: the order is told 10 USDT plus its own small suffix,
+    // and the suffix is the customer's money too (credited, bonus included).
+    const order = await services.prisma.topupOrder.findFirstOrThrow({ where: { orderNo: lastOrderNo(out) } });
+    const paid = order.instructedAmount;
+    expect(paid > 10_000_000n && paid <= 10_099_900n && paid % 100n === 0n).toBe(true);
+    const bonus = paid / 5n;
+    expect(out).toContain(`Send exactly ${formatDecimal(paid, 0)} USDT`);
+    expect(out).toContain(`${formatDecimal(paid, 0)} USDT → ${formatDecimal(paid + bonus, 0)} USD of credit: ${formatDecimal(paid, 0)} principal + ${formatDecimal(bonus, 0)} bonus.`);
     expect(out).toContain("🛎  [support channel] new card");
-    expect(out).toMatch(/📩 Direct message to alice\n\s+✅ Your top-up CD-\d{6} is confirmed: \$10\.00 \+ \$2\.00 bonus = \$12\.00/);
-    expect(out).toContain("Current balance: $12.00");
-    expect(await balanceOf("alice")).toEqual({ principal: 10_000_000n, bonus: 2_000_000n });
+    expect(out).toContain(`📩 Direct message to alice\n   ✅ Your top-up ${order.orderNo} is confirmed: ${formatUsd(paid)} + ${formatUsd(bonus)} bonus = ${formatUsd(paid + bonus)}`);
+    expect(out).toContain(`Current balance: ${formatUsd(paid + bonus)}`);
+    expect(await balanceOf("alice")).toEqual({ principal: paid, bonus });
     const entries = await services.prisma.ledgerEntry.findMany({ orderBy: { id: "asc" } });
     expect(entries.map((e) => [e.type, e.bucket, e.amount])).toEqual([
-      ["usdt_topup", "principal", 10_000_000n],
-      ["topup_bonus", "bonus", 2_000_000n],
+      ["usdt_topup", "principal", paid],
+      ["topup_bonus", "bonus", bonus],
     ]);
     expect((await reconcile(services.prisma)).mismatches).toEqual([]);
     const dms = await services.prisma.outboxMessage.findMany({ where: { kind: "dm" } });

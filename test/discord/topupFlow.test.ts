@@ -57,7 +57,7 @@ async function submittedOrderFor(customer: APIUser, locale = "en-US"): Promise<s
 
 async function cardOf(orderNo: string): Promise<APIMessage> {
   const order = await h.services.prisma.topupOrder.findUniqueOrThrow({ where: { orderNo } });
-  const card = await h.services.prisma.supportCard.findUniqueOrThrow({ where: { orderId_platform: { orderId: order.id, platform: "discord" } } });
+  const card = await h.services.prisma.supportCard.findUniqueOrThrow({ where: { cardKey_platform: { cardKey: `order:${order.id}`, platform: "discord" } } });
   expect(card.channelId).toBe(IDS.supportChannelId);
   return h.standIn.messages.get(card.messageId)!;
 }
@@ -120,7 +120,10 @@ describe("Discord: the top-up lifecycle through the real discord.js client", () 
     expect([InteractionResponseType.UpdateMessage, InteractionResponseType.DeferredMessageUpdate]).toContain(confirmed.callbackType);
     expect(confirmed.message!.id).toBe(prompt.message!.id);
     expect(confirmed.message!.flags! & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
-    expect(textOf(confirmed.message)).toContain(translate("en", "support.confirmed", { order: orderNo, principal: formatUsd(10_000_000n), bonus: formatUsd(2_000_000n) }));
+    // The order was told 10 USDT plus its unique suffix: that is the principal, and the bonus is 20% of it.
+    const paid = order.instructedAmount;
+    expect(paid > 10_000_000n && paid < 10_100_000n).toBe(true);
+    expect(textOf(confirmed.message)).toContain(translate("en", "support.confirmed", { order: orderNo, principal: formatUsd(paid), bonus: formatUsd(paid / 5n) }));
     expect(buttonsOf(confirmed.message)).toEqual([]);
 
     const dmsBefore = h.standIn.callsTo("POST", /^\/channels\/\d+\/messages$/).filter((c) => c.path !== `/channels/${IDS.supportChannelId}/messages`).length;
@@ -130,7 +133,7 @@ describe("Discord: the top-up lifecycle through the real discord.js client", () 
     expect(edited.edited_timestamp).not.toBeNull();
     expect(edited.attachments).toHaveLength(1);
     expect(edited.embeds.some((e) => e.image?.url === `attachment://${edited.attachments[0].filename}`)).toBe(true);
-    expect(textOf(edited)).toContain(translate("en", "topups.card.outcome_confirmed", { by: `Ada Support (${support.id})`, principal: formatUsd(10_000_000n), bonus: formatUsd(2_000_000n) }));
+    expect(textOf(edited)).toContain(translate("en", "topups.card.outcome_confirmed", { by: `Ada Support (${support.id})`, principal: formatUsd(paid), bonus: formatUsd(paid / 5n) }));
 
     const dmChannel = h.standIn.dmChannelOf(customer.id)!;
     const dms = h.standIn.messagesIn(dmChannel);
@@ -138,11 +141,11 @@ describe("Discord: the top-up lifecycle through the real discord.js client", () 
     expect(textOf(dms[0])).toContain(orderNo);
     expect(h.standIn.callsTo("POST", /^\/channels\/\d+\/messages$/).filter((c) => c.path !== `/channels/${IDS.supportChannelId}/messages`)).toHaveLength(dmsBefore + 1);
 
-    // Trial $1 + principal $10 + 20% bonus $2.
-    expect(await balanceOf(customer)).toBe(13_000_000n);
+    // Trial $1 + the principal paid + 20% bonus.
+    expect(await balanceOf(customer)).toBe(1_000_000n + paid + paid / 5n);
     const balance = await interact(h.standIn, h.standIn.slashCommand({ user: customer, roles: [IDS.memberRole] }, "balance"));
     expect(balance.message!.flags! & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
-    expect(textOf(balance.message)).toContain(formatUsd(13_000_000n));
+    expect(textOf(balance.message)).toContain(formatUsd(1_000_000n + paid + paid / 5n));
   });
 
   it("a double click on Confirm credits once", async () => {
@@ -158,9 +161,10 @@ describe("Discord: the top-up lifecycle through the real discord.js client", () 
     for (const a of both) expect(a.ackMs).toBeLessThan(3000);
     const entries = await entriesFor(orderNo);
     expect(entries.map((e) => e.type).sort()).toEqual(["topup_bonus", "usdt_topup"]);
-    expect(await balanceOf(customer)).toBe(13_000_000n);
+    const { instructedAmount: paid } = await h.services.prisma.topupOrder.findUniqueOrThrow({ where: { orderNo } });
+    expect(await balanceOf(customer)).toBe(1_000_000n + paid + paid / 5n);
     const texts = both.map((a) => textOf(a.sent)).sort();
-    const won = translate("en", "support.confirmed", { order: orderNo, principal: formatUsd(10_000_000n), bonus: formatUsd(2_000_000n) });
+    const won = translate("en", "support.confirmed", { order: orderNo, principal: formatUsd(paid), bonus: formatUsd(paid / 5n) });
     const lost = translate("en", "errors.order_already_decided", { order: orderNo, status: "confirmed" });
     expect(texts.filter((t) => t.includes(won))).toHaveLength(1);
     expect(texts.filter((t) => t.includes(lost))).toHaveLength(1);

@@ -11,9 +11,9 @@ export async function runConsole(services: Services, lines: string[], who = { cu
   return out.join("\n");
 }
 
-/** The order number of the last order the output mentions. */
+/** The order number of the last order the output mentions (a card's "same screenshot as" flag names another). */
 export function lastOrderNo(output: string): string {
-  const all = [...output.matchAll(/CD-\d{6}/g)];
+  const all = [...output.replace(/^.*Same screenshot as.*$/gm, "").matchAll(/CD-\d{6}/g)];
   if (all.length === 0) throw new Error(`no order number in:\n${output}`);
   return all[all.length - 1][0];
 }

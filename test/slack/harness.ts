@@ -198,7 +198,7 @@ export async function proofSubmitted(h: SlackHarness, user: SlackUser, amount: s
 export async function submittedTopup(h: SlackHarness, user: SlackUser, amount: string, hashSeed: number) {
   const order = await proofSubmitted(h, user, amount, hashSeed);
   await deliverAll(h);
-  const record = await h.services.prisma.supportCard.findUniqueOrThrow({ where: { orderId_platform: { orderId: order.id, platform: "slack" } } });
+  const record = await h.services.prisma.supportCard.findUniqueOrThrow({ where: { cardKey_platform: { cardKey: `order:${order.id}`, platform: "slack" } } });
   const card = h.standIn.messagesIn(record.channelId).find((m) => m.ts === record.messageId)!;
   return { order, card };
 }

@@ -47,7 +47,7 @@ describe("Slack answering 429 with Retry-After", () => {
     const cards = h.standIn.messagesIn(SUPPORT_CHANNEL);
     expect(cards).toHaveLength(1);
     expect(h.standIn.callsOf("chat.postMessage").map((c) => c.status)).toEqual([429, 200]);
-    const recorded = await h.services.prisma.supportCard.findUniqueOrThrow({ where: { orderId_platform: { orderId: order.id, platform: "slack" } } });
+    const recorded = await h.services.prisma.supportCard.findUniqueOrThrow({ where: { cardKey_platform: { cardKey: `order:${order.id}`, platform: "slack" } } });
     expect(recorded.messageId).toBe(cards[0].ts);
 
     // The edit and the direct message after Confirm are rate limited too.

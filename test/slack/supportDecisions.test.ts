@@ -63,7 +63,9 @@ describe("support rights are checked on every click", () => {
     const click = await clickMessage(h, groupSupport, button(card.blocks, confirmLabel), card);
     const answer = await answerAt(h, click.responseUrl);
     expect(textOf(answer.blocks as never)).toContain(order.orderNo);
-    expect((await balanceOf(h, customer.id)) - before).toBe(12_000_000n);
+    // 10 USDT plus the order's unique suffix, and 20% of that.
+    const { instructedAmount: paid } = await h.services.prisma.topupOrder.findUniqueOrThrow({ where: { id: order.id } });
+    expect((await balanceOf(h, customer.id)) - before).toBe(paid + paid / 5n);
     const lookups = h.standIn.callsOf("usergroups.users.list");
     expect(lookups.length).toBeGreaterThan(0);
     expect(lookups.every((c) => c.token === h.standIn.botToken)).toBe(true);

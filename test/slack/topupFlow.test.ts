@@ -96,7 +96,7 @@ describe("a top-up from /credits to the credited balance, through Slack", () => 
     expect(confirmButton.confirm).toBeDefined();
     // The screenshot is a signed link to our own web server, never Slack's expiring file URL.
     expect(textOf(card.blocks)).toMatch(/https:\/\/billing\.example\.test\/slack\/screenshots\/[0-9a-f]{64}\?exp=\d+&sig=/);
-    expect(await h.services.prisma.supportCard.findUnique({ where: { orderId_platform: { orderId: order.id, platform: "slack" } } })).toMatchObject({
+    expect(await h.services.prisma.supportCard.findUnique({ where: { cardKey_platform: { cardKey: `order:${order.id}`, platform: "slack" } } })).toMatchObject({
       channelId: SUPPORT_CHANNEL,
       messageId: card.ts,
     });
@@ -108,7 +108,10 @@ describe("a top-up from /credits to the credited balance, through Slack", () => 
     const confirmed = await answerAt(h, confirm.responseUrl);
     expect(confirmed).toMatchObject({ response_type: "ephemeral", replace_original: false });
     expect(textOf(confirmed.blocks as never)).toContain(order.orderNo);
-    expect((await balanceOf(h, customer.id)) - before).toBe(30_000_000n); // 25 principal + 20% bonus
+    // 25 USDT plus the order's unique suffix as principal, and 20% of it as bonus.
+    const paid = order.instructedAmount;
+    expect(paid > 25_000_000n && paid < 25_100_000n).toBe(true);
+    expect((await balanceOf(h, customer.id)) - before).toBe(paid + paid / 5n);
 
     // 7. The outbox edits the card in place (no buttons, outcome and who decided) and DMs the customer.
     await deliverAll(h);
@@ -123,7 +126,7 @@ describe("a top-up from /credits to the credited balance, through Slack", () => 
     const dms = standIn.messagesIn(dmChannel!);
     expect(dms).toHaveLength(1);
     expect(textOf(dms[0].blocks)).toBe(
-      translate("en", "topups.dm.confirmed", { order: order.orderNo, principal: formatUsd(25_000_000n), bonus: formatUsd(5_000_000n), total: formatUsd(30_000_000n) }),
+      translate("en", "topups.dm.confirmed", { order: order.orderNo, principal: formatUsd(paid), bonus: formatUsd(paid / 5n), total: formatUsd(paid + paid / 5n) }),
     );
   });
 });

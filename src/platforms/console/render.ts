@@ -17,6 +17,8 @@ function renderBlock(block: Block, buttons: ButtonSpec[], firstNumber: number): 
       return [block.text];
     case "fields":
       return block.fields.map((f) => `  ${f.label}: ${f.value}`);
+    case "copy":
+      return [`  ${block.label}:`, `    ${block.value}`];
     case "image":
       return [`  [${block.alt}: ${block.mime}, sha256 ${block.sha256.slice(0, 16)}…]`];
     case "link":

@@ -1,6 +1,6 @@
 import { DiscordAPIError, HTTPError, RateLimitError, REST, Routes, type APIChannel, type APIMessage } from "discord.js";
 import { translate } from "../../i18n.ts";
-import type { Deliverer, DeliveryOutcome, OutboxMessageView } from "../../notify/outbox.ts";
+import { cardKeyOf, type Deliverer, type DeliveryOutcome, type OutboxMessageView } from "../../notify/outbox.ts";
 import { textReply, type Reply } from "../../reply.ts";
 import type { Services } from "../../services.ts";
 import { renderMessage, restBody } from "./render.ts";
@@ -67,9 +67,10 @@ export function createDiscordDeliverer(services: Services, options: DiscordDeliv
         await post(options.supportChannelId, payload);
         return { status: "sent" };
       case "card_update": {
-        if (recipient.type !== "card") return { status: "failed", error: `card_update needs a card recipient, got ${recipient.type}` };
+        const cardKey = cardKeyOf(message);
+        if (recipient.type !== "card" || !cardKey) return { status: "failed", error: `card_update needs a card recipient, got ${recipient.type}` };
         const card = await services.prisma.supportCard.findUnique({
-          where: { orderId_platform: { orderId: recipient.orderId, platform: "discord" } },
+          where: { cardKey_platform: { cardKey, platform: "discord" } },
         });
         // The card itself may still be waiting in the outbox: try again once it is posted.
         if (!card) return { status: "retry", afterMs: 2000, error: "support card not posted yet" };
@@ -128,7 +129,7 @@ function outcomeOf(err: unknown, message: OutboxMessageView, services: Services)
           kind: "support_card",
           recipient: { type: "support_channel" },
           payload: message.payload,
-          orderId: message.recipient.orderId,
+          cardKey: cardKeyOf(message),
         },
       };
     }

@@ -110,6 +110,7 @@ export async function renderMessage(reply: Reply, files?: FileStore): Promise<Re
       if (block.type === "text") lines.push(block.text);
       else if (block.type === "context") lines.push(`-# ${block.text}`);
       else if (block.type === "link") lines.push(`[${block.label}](${block.url})`);
+      else if (block.type === "copy") lines.push(copyLines(block.label, block.value));
       else if (block.type === "divider") lines.push("");
     }
     const content = lines.join("\n").trim() || reply.summary || "…";
@@ -146,6 +147,10 @@ export async function renderMessage(reply: Reply, files?: FileStore): Promise<Re
         if (current.fields?.length || current.image) flush();
         current.lines.push(`[${block.label}](${block.url})`);
         break;
+      case "copy":
+        if (current.fields?.length || current.image) flush();
+        current.lines.push(copyLines(block.label, block.value));
+        break;
       case "divider":
         current.lines.push("");
         break;
@@ -177,6 +182,11 @@ export async function renderMessage(reply: Reply, files?: FileStore): Promise<Re
   }
   flush();
   return { content: "", embeds: embeds.slice(0, LIMITS.embeds), components, files: rendered };
+}
+
+/** A value to copy, in a code block of its own (Discord shows a copy button on it). */
+function copyLines(label: string, value: string): string {
+  return `**${label}**\n\`\`\`\n${value.replace(/`/g, "'")}\n\`\`\``;
 }
 
 /** A modal from a FormSpec: each field a Label around its input; the invocation rides in custom_id. */

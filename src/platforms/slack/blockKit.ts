@@ -103,6 +103,9 @@ export function renderBlocks(blocks: Block[], options: RenderOptions & { withBut
           });
         }
         break;
+      case "copy":
+        out.push({ type: "section", text: { type: "mrkdwn", text: clip(`*${escapeMrkdwn(block.label)}*\n\`${block.value.replace(/`/g, "'")}\``, LIMITS.sectionText) } });
+        break;
       case "image": {
         // Slack downloads image_url itself when the message is posted and refuses the whole
         // message if it cannot; a link only needs the reader's browser to reach us.

@@ -1,5 +1,5 @@
 import type { PrismaClient } from "../../db/index.ts";
-import type { Deliverer, DeliveryOutcome, OutboxMessageView } from "../../notify/outbox.ts";
+import { cardKeyOf, type Deliverer, type DeliveryOutcome, type OutboxMessageView } from "../../notify/outbox.ts";
 import { renderMessage, type RenderOptions } from "./blockKit.ts";
 import { isRetryable, SlackCallError, type SlackApi } from "./webApi.ts";
 
@@ -29,9 +29,9 @@ export function createSlackDeliverer(deps: SlackDelivererDeps): Deliverer {
     return id;
   }
 
-  async function cardOf(orderId: string | undefined) {
-    if (!orderId) return null;
-    return deps.prisma.supportCard.findUnique({ where: { orderId_platform: { orderId, platform: "slack" } } });
+  async function cardOf(cardKey: string | undefined) {
+    if (!cardKey) return null;
+    return deps.prisma.supportCard.findUnique({ where: { cardKey_platform: { cardKey, platform: "slack" } } });
   }
 
   async function deliver(message: OutboxMessageView): Promise<DeliveryOutcome> {
@@ -49,15 +49,14 @@ export function createSlackDeliverer(deps: SlackDelivererDeps): Deliverer {
         return { status: "sent", posted: { channelId: posted.channel ?? deps.supportChannel, messageId: posted.ts } };
       }
       case "card_update": {
-        const orderId = message.recipient.type === "card" ? message.recipient.orderId : message.payload.orderId;
-        const card = await cardOf(orderId);
+        const card = await cardOf(cardKeyOf(message));
         // The card itself may still be waiting in the outbox: edit it once it exists.
         if (!card) return { status: "retry", error: "the card is not posted yet" };
         await deps.api.call("chat.update", { channel: card.channelId, ts: card.messageId, ...body });
         return { status: "sent" };
       }
       case "support_note": {
-        const card = await cardOf(message.payload.orderId);
+        const card = await cardOf(cardKeyOf(message));
         const thread = card && card.channelId === deps.supportChannel ? { thread_ts: card.messageId } : {};
         await deps.api.call("chat.postMessage", { channel: deps.supportChannel, ...body, ...thread, unfurl_links: false });
         return { status: "sent" };

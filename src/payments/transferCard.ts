@@ -1,0 +1,144 @@
+import { getAddress } from "ethers";
+import type { Platform } from "../core/command.ts";
+import { formatTime } from "../core/format.ts";
+import { hexToTron } from "../chain/tron.ts";
+import { displayTxHash } from "../chain/txHash.ts";
+import type { Tx } from "../db/index.ts";
+import { translator, type Locale } from "../i18n.ts";
+import { formatDecimal } from "../ledger/money.ts";
+import { enqueue } from "../notify/outbox.ts";
+import type { Block, ButtonSpec, Reply } from "../reply.ts";
+import type { Services } from "../services.ts";
+import { findMethod, isUsdt, type MethodsConfig } from "../topups/methods.ts";
+import { formatPaymentNo } from "./paymentNo.ts";
+
+/** A transfer as its card shows it (a row of chain_transfers, with the orders it might be). */
+export interface TransferCardData {
+  id: bigint;
+  network: string;
+  txHash: string;
+  logIndex: number;
+  fromAddress: string;
+  toAddress: string;
+  amountMicros: bigint;
+  blockNumber: bigint;
+  blockTime: Date | null;
+  status: string;
+  reason: string | null;
+  accountId: string | null;
+  orderNo?: string | null;
+  note: string | null;
+  decidedById: string | null;
+  candidates?: { orderNo: string; status: string }[];
+}
+
+export function transferCardKey(id: bigint): string {
+  return `transfer:${id}`;
+}
+
+/**
+ * The card of a payment that arrived on chain and matched no open order: what arrived, from whom,
+ * to which address, why it matched nothing, and buttons to credit it to an order or an account as
+ * it arrived, or to dismiss it with a note. A decided card says what became of it and who decided.
+ */
+export function transferCard(transfer: TransferCardData, options: { methods: MethodsConfig; locale: Locale }): Reply {
+  const t = translator(options.locale);
+  const method = findMethod(options.methods, transfer.network);
+  const network = method && isUsdt(method) ? method : undefined;
+  const address = (hex: string) => (network?.family === "tron" ? hexToTron(hex) : getAddress(hex));
+  const paymentNo = formatPaymentNo(transfer.id);
+  const amount = `${formatDecimal(transfer.amountMicros)} USDT`;
+  const hash = network ? displayTxHash(network.family, transfer.txHash) : transfer.txHash;
+
+  const blocks: Block[] = [
+    { type: "header", text: t("payments.card.title", { payment: paymentNo }) },
+    {
+      type: "fields",
+      fields: [
+        { label: t("payments.card.network"), value: method?.label[options.locale] ?? method?.label.en ?? transfer.network },
+        { label: t("payments.card.amount"), value: amount },
+        { label: t("payments.card.from"), value: address(transfer.fromAddress) },
+        { label: t("payments.card.to"), value: transfer.accountId ? t("payments.card.to_account", { address: address(transfer.toAddress), account: transfer.accountId }) : address(transfer.toAddress) },
+        { label: t("payments.card.block"), value: `${transfer.blockNumber}${transfer.blockTime ? ` · ${formatTime(transfer.blockTime)}` : ""}` },
+        { label: t("payments.card.tx_hash"), value: `${hash} #${transfer.logIndex}` },
+      ],
+    },
+  ];
+  if (network) blocks.push({ type: "link", label: t("payments.card.explorer"), url: network.explorerTxUrl.replace("{hash}", hash) });
+  if (transfer.reason) blocks.push({ type: "text", text: t(`payments.reason.${transfer.reason}`) });
+  if (transfer.candidates?.length) {
+    blocks.push({ type: "context", text: t("payments.card.candidates", { orders: transfer.candidates.map((c) => `${c.orderNo} (${t(`topups.status.${c.status}`)})`).join(", ") }) });
+  }
+
+  if (transfer.status === "unmatched") {
+    const confirm = (target: string) => ({
+      title: t("payments.card.credit_title"),
+      text: t("payments.card.credit_text", { payment: paymentNo, amount, target }),
+      confirm: t("payments.card.credit"),
+      deny: t("common.back"),
+    });
+    const buttons: ButtonSpec[] = [];
+    for (const candidate of transfer.candidates ?? []) {
+      buttons.push({ label: t("payments.card.credit_to", { target: candidate.orderNo }), style: "primary", command: "payment-credit", args: { payment: paymentNo, target: candidate.orderNo }, confirm: confirm(candidate.orderNo) });
+    }
+    if (transfer.accountId) {
+      buttons.push({ label: t("payments.card.credit_account"), style: "primary", command: "payment-credit", args: { payment: paymentNo, target: transfer.accountId }, confirm: confirm(transfer.accountId) });
+    }
+    buttons.push(
+      { label: t("payments.card.credit_other"), style: "default", command: "payment-credit", args: { payment: paymentNo } },
+      { label: t("payments.card.dismiss"), style: "danger", command: "payment-dismiss", args: { payment: paymentNo } },
+    );
+    blocks.push({ type: "buttons", buttons });
+  } else {
+    const by = transfer.decidedById ?? t("topups.card.automatic");
+    const outcome =
+      transfer.status === "dismissed"
+        ? t("payments.card.outcome_dismissed", { by, note: transfer.note ?? "" })
+        : t("payments.card.outcome_credited", { by, order: transfer.orderNo ?? "?" });
+    blocks.push({ type: "divider" }, { type: "text", text: outcome });
+  }
+  return { blocks, summary: t("payments.card.summary", { payment: paymentNo, amount }) };
+}
+
+/** Where cards without a customer go: every configured chat surface's support channel, or the console. */
+export function supportPlatforms(services: Services): Platform[] {
+  const platforms: Platform[] = [];
+  if (services.env.SLACK_BOT_TOKEN) platforms.push("slack");
+  if (services.env.DISCORD_TOKEN) platforms.push("discord");
+  return platforms.length ? platforms : ["console"];
+}
+
+async function cardData(tx: Tx, id: bigint): Promise<TransferCardData> {
+  const row = await tx.chainTransfer.findUniqueOrThrow({ where: { id }, include: { order: { select: { orderNo: true } } } });
+  return { ...row, orderNo: row.order?.orderNo ?? null };
+}
+
+/** Posts the card of an unmatched transfer (`candidates`: orders it might be) in every support channel. */
+export async function postTransferCard(tx: Tx, services: Services, id: bigint, candidates: { orderNo: string; status: string }[]): Promise<void> {
+  const data = { ...(await cardData(tx, id)), candidates };
+  for (const platform of supportPlatforms(services)) {
+    await enqueue(tx, {
+      dedupeKey: `transfer:${id}:card:${platform}`,
+      platform,
+      kind: "support_card",
+      recipient: { type: "support_channel" },
+      payload: transferCard(data, { methods: services.methods, locale: services.env.DEFAULT_LOCALE }),
+      cardKey: transferCardKey(id),
+    });
+  }
+}
+
+/** Edits the transfer's cards in place once support decided. */
+export async function updateTransferCard(tx: Tx, services: Services, id: bigint, revision: string): Promise<void> {
+  const data = await cardData(tx, id);
+  for (const platform of supportPlatforms(services)) {
+    await enqueue(tx, {
+      dedupeKey: `transfer:${id}:card:${platform}:${revision}`,
+      platform,
+      kind: "card_update",
+      recipient: { type: "card", cardKey: transferCardKey(id) },
+      payload: transferCard(data, { methods: services.methods, locale: services.env.DEFAULT_LOCALE }),
+      cardKey: transferCardKey(id),
+    });
+  }
+}
