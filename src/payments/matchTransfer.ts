@@ -13,7 +13,7 @@ import type { UsdtNetwork } from "../topups/methods.ts";
  *   orders it might be (an order that ended with that amount, an account's own address).
  */
 export type TransferMatch =
-  | { kind: "strong"; orderId: string; orderNo: string }
+  | { kind: "strong"; orderId: string; orderNo: string; methodId: string }
   | { kind: "none"; reason: UnmatchedReason; candidates: { orderId: string; orderNo: string; status: string }[]; accountId: string | null };
 
 /**
@@ -37,6 +37,7 @@ export interface TransferContext {
 interface OrderRow {
   id: string;
   orderNo: string;
+  methodId: string;
   status: string;
   instructedAmount: bigint;
   createdAt: Date;
@@ -52,18 +53,16 @@ export async function matchTransfer(tx: Tx, network: UsdtNetwork, transfer: Scan
 
   const open: OrderRow[] = await tx.topupOrder.findMany({
     where: { payChain: context.chainKey, payToken: context.token, payAddress: transfer.to, status: { in: ["pending", "submitted"] } },
-    select: { id: true, orderNo: true, status: true, instructedAmount: true, createdAt: true, attribution: true },
+    select: { id: true, orderNo: true, methodId: true, status: true, instructedAmount: true, createdAt: true, attribution: true },
     orderBy: { createdAt: "asc" },
   });
 
-  if (network.attribution === "unique-amount") {
-    const order = exact ? open.find((o) => o.attribution === "unique-amount" && o.instructedAmount === micros && paidAfter(o)) : undefined;
-    if (order) return { kind: "strong", orderId: order.id, orderNo: order.orderNo };
-  } else if (network.attribution === "per-account-address" && accountId) {
-    const mine = open.filter((o) => o.attribution === "per-account-address" && paidAfter(o));
-    const order = mine.find((o) => o.instructedAmount === micros) ?? mine[0];
-    if (order) return { kind: "strong", orderId: order.id, orderNo: order.orderNo };
-  }
+  // Several methods may share a chain, token and address: each order is judged by its own attribution.
+  const unique = exact ? open.find((o) => o.attribution === "unique-amount" && o.instructedAmount === micros && paidAfter(o)) : undefined;
+  if (unique) return { kind: "strong", orderId: unique.id, orderNo: unique.orderNo, methodId: unique.methodId };
+  const own = open.filter((o) => o.attribution === "per-account-address" && paidAfter(o));
+  const mine = own.find((o) => o.instructedAmount === micros) ?? own[0];
+  if (mine) return { kind: "strong", orderId: mine.id, orderNo: mine.orderNo, methodId: mine.methodId };
 
   const ended = await tx.topupOrder.findMany({
     where: {

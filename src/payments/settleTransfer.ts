@@ -9,7 +9,7 @@ import type { Services } from "../services.ts";
 import { postSupportCard, updateSupportCard } from "../topups/cardOutbox.ts";
 import { confirmLockedOrder } from "../topups/confirmTopup.ts";
 import { lockOrder } from "../topups/findOrder.ts";
-import type { UsdtNetwork } from "../topups/methods.ts";
+import { findMethod, isUsdt, type UsdtNetwork } from "../topups/methods.ts";
 import { OPEN_STATUSES, type OrderStatus } from "../topups/orderStatus.ts";
 import { chainProofKey } from "../topups/proofKey.ts";
 import { Refusal } from "../topups/refusal.ts";
@@ -49,8 +49,10 @@ export async function settleDetectedTransfer(services: Services, network: UsdtNe
 
   const match = await matchTransfer(services.prisma, network, transfer, detected);
   if (match.kind === "strong") {
+    // The order's own method decides what happens (several methods may share one address).
+    const method = findMethod(services.methods, match.methodId);
     try {
-      return await settleStrongMatch(services, network, detected, match.orderId);
+      return await settleStrongMatch(services, method && isUsdt(method) ? method : network, detected, match.orderId);
     } catch (err) {
       if (!(err instanceof OrderClosed) && !(err instanceof Refusal) && !isUniqueViolation(err)) throw err;
       services.log.warn({ order: match.orderId, txHash: transfer.txHash, reason: err instanceof Error ? err.message : String(err) }, "detected payment could not settle its order: left for support");

@@ -3,6 +3,7 @@ import { findAccountOf } from "../accounts/resolveAccount.ts";
 import { chainKeyOf } from "../chain/chainKey.ts";
 import type { TransferVerdict } from "../chain/verifyTransfer.ts";
 import type { Tx } from "../db/index.ts";
+import { isUniqueViolation } from "../db/uniqueViolation.ts";
 import { enqueue } from "../notify/outbox.ts";
 import { UserError } from "../errors.ts";
 import { formatDecimal, tokenUnitsToMicros } from "../ledger/money.ts";
@@ -64,6 +65,8 @@ export async function confirmTopup(services: Services, input: ConfirmInput): Pro
     return result;
   } catch (err) {
     if (err instanceof Refusal) return refuse(services, decider, "topup.confirm", err.reason, err.error, refs);
+    // Two orders citing one transfer, confirmed at the same moment: the chain key let one through.
+    if (isUniqueViolation(err)) return refuse(services, decider, "topup.confirm", "log_already_credited", new UserError("errors.transfer_credited", { order: "?" }), refs);
     throw err;
   }
 }
@@ -174,6 +177,11 @@ async function refuseLogsOfOtherOrders(tx: Tx, services: Services, order: Order,
   const method = findMethod(services.methods, order.methodId);
   const decimals = method && isUsdt(method) ? method.decimals : 6;
   for (const log of logs) {
+    const txHash = log.txHash ?? order.txHash;
+    const credited = txHash
+      ? await tx.creditedLog.findUnique({ where: { chainKey_txHash_logIndex: { chainKey, txHash, logIndex: log.logIndex } }, include: { order: { select: { orderNo: true } } } })
+      : null;
+    if (credited) throw new Refusal("log_already_credited", new UserError("errors.transfer_credited", { order: credited.order.orderNo }));
     const to = log.to ?? order.payAddress;
     if (!to || !order.payToken) continue;
     const micros = tokenUnitsToMicros(BigInt(log.amountRaw), decimals);

@@ -208,7 +208,11 @@ export function wsRpcUrls(network: Pick<UsdtNetwork, "rpcUrls">): string[] {
   return network.rpcUrls.filter((url) => /^wss?:\/\//i.test(url));
 }
 
-/** Whether the watcher scans this network's logs for payments (EVM with an RPC, unless turned off). */
+/**
+ * Whether the watcher scans this network's logs for payments: with an RPC, unless turned off. A
+ * network without attribution is not scanned by default: nothing found there could be bound to
+ * an order, and every payment would become an unmatched card.
+ */
 export function scansLogs(network: UsdtNetwork): boolean {
-  return network.rpcUrls.length > 0 && (network.logScan.enabled ?? true);
+  return httpRpcUrls(network).length > 0 && (network.logScan.enabled ?? network.attribution !== "none");
 }

@@ -221,3 +221,8 @@ export async function payInTwo(chain: AnvilChain, tokens: TestTokens, token: Con
 export function revertedTransfer(chain: AnvilChain, token: Contract, to: string, raw: bigint, from = 2): Promise<string> {
   return sendFrom(chain, token, from, "transfer", [to, raw], 200_000n);
 }
+
+/** A batch withdrawal, as exchanges send them: one transaction, one Transfer log per (recipient, amount). */
+export async function batchWithdrawal(chain: AnvilChain, tokens: TestTokens, token: Contract, payouts: { to: string; raw: bigint }[]): Promise<string> {
+  return sendFrom(chain, tokens.payer, 0, "batch", [await token.getAddress(), payouts.map((p) => p.to), payouts.map((p) => p.raw)]);
+}
