@@ -1,13 +1,17 @@
-import { Network, WebSocketProvider } from "ethers";
+import WebSocket from "ws";
 import type { Logger } from "../log.ts";
 import { endpointLabel } from "./rpc.ts";
 
 /**
- * New heads over a WebSocket (eth_subscribe "newHeads", through ethers' WebSocketProvider), so
- * the watcher works per block instead of per poll. Only heads travel over the socket: requests
- * stay on the network's HTTP endpoints, whose timeouts and limits hold (a request in flight on a
- * socket that dies is never answered). ethers does not reconnect a closed socket, so this does,
- * with backoff; while it is down the watcher's polling carries on alone.
+ * New heads over a WebSocket (JSON-RPC `eth_subscribe` "newHeads"), so the watcher works per block
+ * instead of per poll. Only heads travel over the socket: requests stay on the network's HTTP
+ * endpoints, whose timeouts, limits and chain-id check hold.
+ *
+ * This speaks the subscription itself rather than through ethers' WebSocketProvider, which was
+ * tried first: it never reconnects a closed socket, a request in flight when the socket dies is
+ * never answered, and destroying it while its subscribe request is pending rejects a promise
+ * nobody can catch, which would end the worker. Here a dropped socket is opened again with
+ * backoff, and while it is down the watcher's polling carries on alone.
  */
 export interface HeadSubscription {
   /** The socket is open and subscribed. */
@@ -20,91 +24,93 @@ export interface HeadSubscriptionOptions {
   /** First reconnect delay; doubled on each failure, up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** A socket that shows no sign of life for this long is closed and opened again. */
+  idleTimeoutMs?: number;
 }
 
-export function subscribeHeads(url: string, chainId: number, onHead: (blockNumber: number) => void, options: HeadSubscriptionOptions = {}): HeadSubscription {
-  const network = Network.from(BigInt(chainId));
+export function subscribeHeads(url: string, onHead: (blockNumber: number) => void, options: HeadSubscriptionOptions = {}): HeadSubscription {
   const label = endpointLabel(url);
   const firstBackoff = options.backoffMs ?? 500;
   const maxBackoff = options.maxBackoffMs ?? 30_000;
-  let provider: WebSocketProvider | null = null;
-  let open = false;
+  const idleTimeout = options.idleTimeoutMs ?? 120_000;
+  let socket: WebSocket | null = null;
+  let subscribed = false;
   let stopped = false;
   let backoff = firstBackoff;
-  let timer: NodeJS.Timeout | null = null;
-
-  function drop(): void {
-    const current = provider;
-    provider = null;
-    open = false;
-    if (current) void current.destroy();
-  }
+  let reconnectTimer: NodeJS.Timeout | null = null;
+  let idleTimer: NodeJS.Timeout | null = null;
 
   function scheduleReconnect(): void {
-    if (stopped || timer) return;
-    timer = setTimeout(() => {
-      timer = null;
+    if (stopped || reconnectTimer) return;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null;
       connect();
     }, backoff);
-    timer.unref?.();
+    reconnectTimer.unref?.();
     backoff = Math.min(maxBackoff, backoff * 2);
+  }
+
+  function alive(current: WebSocket): void {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      options.log?.warn({ endpoint: label }, "head subscription silent: opening it again");
+      current.terminate();
+    }, idleTimeout);
+    idleTimer.unref?.();
   }
 
   function connect(): void {
     if (stopped) return;
-    let current: WebSocketProvider;
-    try {
-      current = new WebSocketProvider(url, network, { staticNetwork: network });
-    } catch (err) {
-      options.log?.warn({ endpoint: label, err: err instanceof Error ? err.message : String(err) }, "head subscription: cannot open the socket");
-      scheduleReconnect();
-      return;
-    }
-    provider = current;
-    const socket = current.websocket as unknown as {
-      onerror: ((event: unknown) => void) | null;
-      onclose: ((event: { code?: number }) => void) | null;
-      onopen: ((event: unknown) => void) | null;
-      readyState: number;
-    };
-    // Without a handler, a refused connection is an unhandled 'error' event that ends the process.
-    socket.onerror = () => undefined;
-    socket.onclose = (event) => {
-      if (provider !== current) return;
-      options.log?.warn({ endpoint: label, code: event?.code }, "head subscription closed: polling until it is back");
-      drop();
-      scheduleReconnect();
-    };
-    void current
-      .on("block", (blockNumber: number) => {
-        if (provider !== current) return;
-        if (!open) {
-          open = true;
-          backoff = firstBackoff;
+    const current = new WebSocket(url, { handshakeTimeout: 10_000 });
+    socket = current;
+    current.on("error", () => undefined);
+    current.on("open", () => {
+      alive(current);
+      current.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_subscribe", params: ["newHeads"] }));
+    });
+    current.on("message", (data) => {
+      alive(current);
+      let message: { id?: number; result?: unknown; error?: { message?: string }; method?: string; params?: { result?: { number?: string } } };
+      try {
+        message = JSON.parse(data.toString());
+      } catch {
+        return;
+      }
+      if (message.id === 1) {
+        if (message.error || typeof message.result !== "string") {
+          options.log?.warn({ endpoint: label, error: message.error?.message }, "head subscription refused by the node");
+          current.terminate();
+          return;
         }
-        onHead(blockNumber);
-      })
-      .then(() => {
-        if (provider === current) {
-          open = socket.readyState === 1;
-          if (open) backoff = firstBackoff;
-        }
-      })
-      .catch(() => {
-        if (provider !== current) return;
-        drop();
-        scheduleReconnect();
-      });
+        subscribed = true;
+        backoff = firstBackoff;
+        return;
+      }
+      const number = message.method === "eth_subscription" ? message.params?.result?.number : undefined;
+      if (typeof number === "string" && /^0x[0-9a-f]+$/i.test(number)) onHead(Number(BigInt(number)));
+    });
+    current.on("close", (code) => {
+      if (socket !== current) return;
+      socket = null;
+      if (subscribed) options.log?.warn({ endpoint: label, code }, "head subscription closed: polling until it is back");
+      subscribed = false;
+      if (idleTimer) clearTimeout(idleTimer);
+      scheduleReconnect();
+    });
   }
 
   connect();
   return {
-    connected: () => open,
+    connected: () => subscribed,
     stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      drop();
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      if (idleTimer) clearTimeout(idleTimer);
+      reconnectTimer = null;
+      const current = socket;
+      socket = null;
+      subscribed = false;
+      current?.terminate();
     },
   };
 }

@@ -182,7 +182,7 @@ export async function startChainWatcher(services: Services, signal: AbortSignal,
   const subscriptions: { stop(): void }[] = [];
   const loops = networks.map((network) => {
     const wakeup = new Wakeup();
-    for (const url of wsRpcUrls(network)) subscriptions.push(subscribeHeads(url, network.chainId, () => wakeup.wake(), { log: services.log }));
+    for (const url of wsRpcUrls(network)) subscriptions.push(subscribeHeads(url, () => wakeup.wake(), { log: services.log }));
     return every(
       network.pollIntervalMs,
       signal,

@@ -1,4 +1,7 @@
+import type { Database } from "../../db/index.ts";
 import { MigrationError } from "../../db/migrate.ts";
+import { loadMethods, MethodsConfigError } from "../../topups/methods.ts";
+import { backfillPaymentTargets } from "../../topups/backfillPaymentTargets.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliSubcommand } from "../context.ts";
 
 export const migrateCommand: CliSubcommand = {
@@ -10,6 +13,8 @@ export const migrateCommand: CliSubcommand = {
     try {
       const result = await db.migrate();
       for (const name of result.applied) ctx.stdout.write(`applied ${name}\n`);
+      const backfilled = await backfillWithMethods(ctx, db);
+      if (backfilled) ctx.stdout.write(`${backfilled} older order(s) and credited log(s) given their payment chain\n`);
       for (const name of result.modified) {
         ctx.stderr.write(`warning: ${name} was applied but its migration.sql changed since (checksum differs)\n`);
       }
@@ -28,3 +33,14 @@ export const migrateCommand: CliSubcommand = {
     }
   },
 };
+
+/** Older rows get their chain from the payment methods file, when it can be read; the web and worker processes do it again at start. */
+async function backfillWithMethods(ctx: Parameters<CliSubcommand["run"]>[1], db: Database): Promise<number> {
+  try {
+    return await backfillPaymentTargets(db.prisma, loadMethods(ctx.env.PAYMENT_METHODS_FILE));
+  } catch (err) {
+    if (!(err instanceof MethodsConfigError)) throw err;
+    ctx.stderr.write(`note: older orders keep no payment chain until the payment methods file can be read (${err.message.split("\n")[0]})\n`);
+    return 0;
+  }
+}
