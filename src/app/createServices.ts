@@ -3,7 +3,7 @@ import { openDatabase, type Database } from "../db/index.ts";
 import { localFileStore } from "../files/store.ts";
 import { createLogger, type Logger } from "../log.ts";
 import type { Services } from "../services.ts";
-import { backfillPaymentTargets } from "../topups/backfillPaymentTargets.ts";
+import { backfillPaymentTargets, needsPaymentTargets } from "../topups/backfillPaymentTargets.ts";
 import { loadMethods, type MethodsConfig } from "../topups/methods.ts";
 
 export class DemoConfigError extends Error {
@@ -37,8 +37,10 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     const result = await db.migrate();
     if (result.applied.length) log.info({ applied: result.applied }, "migrations applied");
     if (result.modified.length) log.warn({ modified: result.modified }, "applied migrations changed since they ran");
-    const backfilled = await backfillPaymentTargets(db.prisma, methods);
-    if (backfilled) log.info({ rows: backfilled }, "older orders given their payment chain");
+    if (await needsPaymentTargets(db.prisma)) {
+      const backfilled = await backfillPaymentTargets(db.prisma, methods);
+      log.info({ rows: backfilled }, "older orders given their payment chain");
+    }
   }
   return { db, prisma: db.prisma, env, methods, files: localFileStore(env.FILE_STORE_DIR), log, now: () => new Date() };
 }

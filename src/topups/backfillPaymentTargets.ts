@@ -9,6 +9,14 @@ import { isUsdt, type MethodsConfig } from "./methods.ts";
  * deposit address. Idempotent; run after migrations, where the methods are known. A log that the
  * old per-method rule credited twice keeps its marked key (the migration recorded it for support).
  */
+/** Whether any row still waits for its chain (none once every method was known at one start). */
+export async function needsPaymentTargets(prisma: PrismaClient): Promise<boolean> {
+  const rows = await prisma.$queryRaw<{ found: number }[]>`
+    SELECT 1 AS found WHERE EXISTS (SELECT 1 FROM "topup_orders" WHERE "methodKind" = 'usdt' AND "payChain" IS NULL)
+       OR EXISTS (SELECT 1 FROM "credited_logs" WHERE "chainKey" LIKE 'method:%')`;
+  return rows.length > 0;
+}
+
 export async function backfillPaymentTargets(prisma: PrismaClient, methods: MethodsConfig): Promise<number> {
   let updated = 0;
   for (const method of methods.methods.filter(isUsdt)) {

@@ -1,7 +1,7 @@
 import type { Database } from "../../db/index.ts";
 import { MigrationError } from "../../db/migrate.ts";
 import { loadMethods, MethodsConfigError } from "../../topups/methods.ts";
-import { backfillPaymentTargets } from "../../topups/backfillPaymentTargets.ts";
+import { backfillPaymentTargets, needsPaymentTargets } from "../../topups/backfillPaymentTargets.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliSubcommand } from "../context.ts";
 
 export const migrateCommand: CliSubcommand = {
@@ -36,6 +36,7 @@ export const migrateCommand: CliSubcommand = {
 
 /** Older rows get their chain from the payment methods file, when it can be read; the web and worker processes do it again at start. */
 async function backfillWithMethods(ctx: Parameters<CliSubcommand["run"]>[1], db: Database): Promise<number> {
+  if (!(await needsPaymentTargets(db.prisma))) return 0;
   try {
     return await backfillPaymentTargets(db.prisma, loadMethods(ctx.env.PAYMENT_METHODS_FILE));
   } catch (err) {
