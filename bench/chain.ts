@@ -110,7 +110,7 @@ try {
       { ...detecting, id: "detect-ws", label: { en: "detection, new heads" }, depositAddress: wsDeposit, rpcUrls: [proxy.url, `ws://127.0.0.1:${chain.port}`] },
       { ...detecting, id: "detect-poll", label: { en: "detection, polling" }, depositAddress: pollDeposit },
       { ...detecting, id: "catchup", label: { en: "catch-up" }, depositAddress: catchUpDeposit, logScan: { maxBlockRange: 500, maxRangesPerRound: 20 } },
-      // The naive way: one eth_getLogs per block (as many per round as the schema allows).
+      // The naive way: one eth_getLogs per block (1,000 in a round, the most the schema allows).
       { ...detecting, id: "catchup-naive", label: { en: "catch-up, a call per block" }, depositAddress: naiveCatchUpDeposit, logScan: { maxBlockRange: 1, maxRangesPerRound: 1000 } },
     ],
   });
@@ -305,8 +305,6 @@ try {
         await untilNextBlock(true);
         if (seenAt.size < orders.length) await mineOne();
       }
-      // One more poll's worth, so a credit committed just now is not counted as missing.
-      await sleep(50);
       live = [...detections];
     } finally {
       polling = false;
@@ -328,14 +326,15 @@ try {
       latencies.push(credited - mined);
     }
     latencies.sort((a, b) => a - b);
-    return { latencies, credited: seenAt.size, orderIds: orders.map((o) => o.id), live };
+    return { latencies, orderIds: orders.map((o) => o.id), live };
   }
 
   function printLatency(title: string, run: Awaited<ReturnType<typeof measureDetection>>, goal: { label: string; at: number; ms: number }) {
     const { latencies } = run;
     console.log(`  ${title}`);
     console.log(`    p50 ${millis(percentile(latencies, 50))}  p99 ${millis(percentile(latencies, 99))}  max ${millis(latencies.at(-1) ?? NaN)}  count ${latencies.length} of ${PAYMENTS} credited`);
-    console.log(`    goal ${goal.label} ≤ ${millis(goal.ms)}: ${(percentile(latencies, goal.at) / goal.ms).toFixed(2)} of the goal`);
+    const share = percentile(latencies, goal.at) / goal.ms;
+    console.log(`    goal ${goal.label} ≤ ${millis(goal.ms)}: ${goal.label} / goal = ${share.toFixed(2)} (${share <= 1 ? "met" : "missed"})`);
   }
 
   console.log("");
@@ -351,50 +350,47 @@ try {
 
   // ───── 4: RPC calls per scanned block ─────
 
-  const perBlock = (runs: DetectionResult[]) => {
+  const totals = (runs: DetectionResult[]) => {
     const calls = runs.reduce((n, r) => n + r.rpcCalls, 0);
     const blocks = runs.reduce((n, r) => n + r.blocks, 0);
     return { calls, blocks, rounds: runs.length, perBlock: calls / blocks };
   };
-  const liveWs = perBlock(wsRun.live);
-  const livePoll = perBlock(pollRun.live);
+  const liveWs = totals(wsRun.live);
+  const livePoll = totals(pollRun.live);
 
-  // Each scan starts right after the current confirmed head, then the chain moves on by CATCH_UP_BLOCKS empty blocks.
+  // Both cursors wait right after the confirmed head; then the chain moves on by CATCH_UP_BLOCKS empty blocks.
   const catchUp = network("catchup");
   const naiveCatchUp = network("catchup-naive");
-  const head = await chain.blockNumber();
+  const nextBlock = BigInt((await chain.blockNumber()) - CONFIRMATIONS + 2);
   for (const net of [catchUp, naiveCatchUp]) {
-    await db.prisma.chainCursor.upsert({
-      where: { network: net.id },
-      create: { network: net.id, nextBlock: BigInt(head - net.confirmations + 2) },
-      update: { nextBlock: BigInt(head - net.confirmations + 2) },
-    });
+    await db.prisma.chainCursor.upsert({ where: { network: net.id }, create: { network: net.id, nextBlock }, update: { nextBlock } });
     await chainClientFor(net).provider.getBlockNumber(); // the one-off chain id check is not a scan's cost
   }
   const ledgerBefore = await db.prisma.ledgerEntry.count();
+  // In steps: anvil's time per mined block grows with the chain's length, and one anvil_mine of
+  // 5,000 blocks here outlasts the 10 s timeout of chain.rpc.
+  console.log("");
+  console.log(`mining ${CATCH_UP_BLOCKS} empty blocks…`);
   const mineStart = performance.now();
   for (let left = CATCH_UP_BLOCKS; left > 0; left -= 500) await chain.rpc("anvil_mine", ["0x" + Math.min(500, left).toString(16)]);
-  console.log(`  (mined ${CATCH_UP_BLOCKS} blocks in ${seconds(performance.now() - mineStart)})`);
+  console.log(`  (mined in ${seconds(performance.now() - mineStart)})`);
 
   start = performance.now();
   const ours = await detectPaymentsOnce(services, catchUp);
   const oursMs = performance.now() - start;
   if (ours.blocks !== CATCH_UP_BLOCKS) throw new Error(`the catch-up scan read ${ours.blocks} blocks, not ${CATCH_UP_BLOCKS}`);
 
-  // maxRangesPerRound bounds a round: the naive scan needs several rounds for the same blocks.
-  const naiveRounds: DetectionResult[] = [];
+  // One round of the baseline: the first 1,000 of the same blocks. Its calls per block do not depend on
+  // how many blocks it reads, and on a long anvil chain each eth_getLogs costs ~8 ms: all 5,000 would add ~40 s.
   start = performance.now();
-  for (let scanned = 0; scanned < CATCH_UP_BLOCKS; ) {
-    const round = await detectPaymentsOnce(services, naiveCatchUp);
-    if (round.blocks === 0) throw new Error(`the naive catch-up stopped after ${scanned} blocks`);
-    naiveRounds.push(round);
-    scanned += round.blocks;
-  }
+  const naive = await detectPaymentsOnce(services, naiveCatchUp);
   const naiveCatchUpMs = performance.now() - start;
-  const naive = perBlock(naiveRounds);
-  if (naive.blocks !== CATCH_UP_BLOCKS) throw new Error(`the naive catch-up read ${naive.blocks} blocks, not ${CATCH_UP_BLOCKS}`);
+  const naiveBlocks = naiveCatchUp.logScan.maxRangesPerRound;
+  if (naive.blocks !== naiveBlocks) throw new Error(`the naive catch-up read ${naive.blocks} blocks, not ${naiveBlocks}`);
+  const oursPerBlock = ours.rpcCalls / ours.blocks;
+  const naivePerBlock = naive.rpcCalls / naive.blocks;
 
-  const found = ours.transfers + naiveRounds.reduce((n, r) => n + r.transfers, 0);
+  const found = ours.transfers + naive.transfers;
   const { mismatches } = await reconcile(db.prisma);
   if (found !== 0 || (await db.prisma.ledgerEntry.count()) !== ledgerBefore || mismatches.length) {
     throw new Error(`the catch-up over empty blocks found ${found} transfers, moved the ledger or left ${mismatches.length} reconcile mismatches`);
@@ -405,9 +401,9 @@ try {
   console.log(`  live, WebSocket run: ${liveWs.calls} calls / ${liveWs.blocks} blocks over ${liveWs.rounds} rounds = ${liveWs.perBlock.toFixed(2)}`);
   console.log(`  live, polling run:   ${livePoll.calls} calls / ${livePoll.blocks} blocks over ${livePoll.rounds} rounds = ${livePoll.perBlock.toFixed(2)}`);
   console.log(`  catch-up over ${CATCH_UP_BLOCKS} empty blocks (maxBlockRange 500, maxRangesPerRound 20), one round:`);
-  console.log(`    ${ours.rpcCalls} calls / ${ours.blocks} blocks = ${(ours.rpcCalls / ours.blocks).toFixed(4)}   (expected 1 + blocks / 500 = ${1 + Math.ceil(CATCH_UP_BLOCKS / 500)} calls), ${millis(oursMs)}`);
-  console.log(`  baseline, one eth_getLogs per block (maxBlockRange 1), ${naive.rounds} rounds:`);
-  console.log(`    ${naive.calls} calls / ${naive.blocks} blocks = ${naive.perBlock.toFixed(4)}, ${millis(naiveCatchUpMs)}   (${ratio(naive.calls, ours.rpcCalls)} the calls of the catch-up above)`);
+  console.log(`    ${ours.rpcCalls} calls / ${ours.blocks} blocks = ${oursPerBlock.toFixed(4)} a block   (expected 1 + blocks / 500 = ${1 + Math.ceil(CATCH_UP_BLOCKS / 500)} calls), ${millis(oursMs)}`);
+  console.log(`  baseline, one eth_getLogs per block (maxBlockRange 1), one round over the first ${naiveBlocks} of the same blocks:`);
+  console.log(`    ${naive.rpcCalls} calls / ${naive.blocks} blocks = ${naivePerBlock.toFixed(4)} a block, ${millis(naiveCatchUpMs)}   (${ratio(naivePerBlock, oursPerBlock)} the calls per block of the catch-up above)`);
   console.log(`  no transfers in the empty blocks; the ledger is unchanged and reconciles`);
   console.log("");
   console.log(`(bench ran in ${seconds(performance.now() - benchStart)})`);

@@ -35,7 +35,12 @@ describe.skipIf(!onPostgres)("concurrent support decisions on PostgreSQL", () =>
     }
     const identity = await services.prisma.chatIdentity.findFirstOrThrow({ where: { userId: "alice" } });
     const balances = await services.prisma.balance.findMany({ where: { accountId: identity.accountId } });
-    expect(Object.fromEntries(balances.map((b) => [b.bucket, b.amount]))).toEqual({ principal: 50_000_000n, bonus: 10_000_000n });
+    // Five orders of 10 USDT, each plus its own unique suffix, each credited once with 20%.
+    const orders = await services.prisma.topupOrder.findMany({ where: { accountId: identity.accountId } });
+    const paid = orders.reduce((sum, o) => sum + o.instructedAmount, 0n);
+    const bonus = orders.reduce((sum, o) => sum + o.instructedAmount / 5n, 0n);
+    expect(orders).toHaveLength(5);
+    expect(Object.fromEntries(balances.map((b) => [b.bucket, b.amount]))).toEqual({ principal: paid, bonus });
     expect(await services.prisma.ledgerEntry.count({ where: { type: "usdt_topup" } })).toBe(5);
     expect(await services.prisma.outboxMessage.count({ where: { kind: "dm" } })).toBe(5);
     expect(await services.prisma.auditLog.count({ where: { action: "topup.confirm", outcome: "refused:status_confirmed" } })).toBe(10);

@@ -140,7 +140,9 @@ describe.skipIf(!onPostgres)("two Confirm clicks at once", () => {
     const clicks = await Promise.all([clickMessage(h, support, confirm, card), clickMessage(h, groupSupport, confirm, card)]);
     expect(clicks.map((c) => c.response.status)).toEqual([200, 200]);
     await Promise.all(clicks.map((c) => answerAt(h, c.responseUrl)));
-    expect((await balanceOf(h, customer.id)) - before).toBe(60_000_000n);
+    // 50 USDT plus the order's unique suffix, and 20% of that: once.
+    const { instructedAmount: paid } = await h.services.prisma.topupOrder.findUniqueOrThrow({ where: { id: order.id } });
+    expect((await balanceOf(h, customer.id)) - before).toBe(paid + paid / 5n);
     const principal = await h.services.prisma.ledgerEntry.count({ where: { type: "usdt_topup", account: { orders: { some: { id: order.id } } } } });
     expect(principal).toBe(1);
     await deliverAll(h);
