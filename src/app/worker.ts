@@ -1,4 +1,5 @@
 import type { Registry } from "../core/dispatch.ts";
+import { every } from "../core/loop.ts";
 import { countDeliveries } from "../metrics.ts";
 import { runOutbox, type Deliverers } from "../notify/outbox.ts";
 import type { Services } from "../services.ts";
@@ -40,10 +41,15 @@ export async function startWorker(
   );
   const loops = [
     runOutbox({ prisma: services.prisma, deliverers: counted, log: services.log, pollMs: services.env.OUTBOX_POLL_MS, signal }),
-    every(EXPIRY_INTERVAL_MS, signal, async () => {
-      const expired = await expireOrders(services);
-      if (expired) services.log.info({ expired }, "orders expired");
-    }, services),
+    every(
+      EXPIRY_INTERVAL_MS,
+      signal,
+      async () => {
+        const expired = await expireOrders(services);
+        if (expired) services.log.info({ expired }, "orders expired");
+      },
+      (err) => services.log.error({ err }, "order expiry failed"),
+    ),
     // Expiry runs above, once for every network.
     startChainWatcher(services, signal, { expiryIntervalMs: 0 }),
   ];
@@ -52,18 +58,4 @@ export async function startWorker(
     for (const stop of stops) await stop();
     closeChainClients();
   };
-}
-
-async function every(ms: number, signal: AbortSignal, job: () => Promise<void>, services: Services): Promise<void> {
-  while (!signal.aborted) {
-    try {
-      await job();
-    } catch (err) {
-      services.log.error({ err }, "periodic job failed");
-    }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-    });
-  }
 }

@@ -9,6 +9,7 @@ import {
   type FetchGetUrlFunc,
   type GetUrlResponse,
 } from "ethers";
+import { sleep } from "../core/loop.ts";
 import { httpRpcUrls, type UsdtNetwork } from "../topups/methods.ts";
 
 /**
@@ -62,10 +63,6 @@ export function endpointLabel(url: string): string {
   } catch {
     return "rpc";
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function retryAfterMs(headers: Record<string, string>): number | null {

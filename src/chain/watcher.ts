@@ -1,3 +1,4 @@
+import { every, Wakeup } from "../core/loop.ts";
 import { detectPaymentsOnce, type DetectionResult } from "../payments/detectPayments.ts";
 import { withConflicts } from "../payments/transferConflicts.ts";
 import type { Services } from "../services.ts";
@@ -129,46 +130,6 @@ export interface ChainWatcherOptions {
   onDetection?: (result: DetectionResult) => void;
 }
 
-/** A sleep that a new head ends early; a head that comes while the loop works makes the next sleep return at once. */
-class Wakeup {
-  private pending = false;
-  private wakeNow: (() => void) | null = null;
-
-  wake(): void {
-    if (this.wakeNow) this.wakeNow();
-    else this.pending = true;
-  }
-
-  sleep(ms: number, signal: AbortSignal): Promise<void> {
-    if (this.pending || signal.aborted) {
-      this.pending = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        this.wakeNow = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeNow = done;
-      signal.addEventListener("abort", done, { once: true });
-    });
-  }
-}
-
-async function every(intervalMs: number, signal: AbortSignal, services: Services, what: string, work: () => Promise<void>, wakeup = new Wakeup()): Promise<void> {
-  while (!signal.aborted) {
-    try {
-      await work();
-    } catch (err) {
-      services.log.error({ err }, `chain watcher: ${what} failed`);
-    }
-    await wakeup.sleep(intervalMs, signal);
-  }
-}
-
 /**
  * Runs the watcher until the signal aborts: one loop per network with an RPC, and the expiry loop.
  * Each round of a network first scans its logs for payments (detection without a hash), then
@@ -186,8 +147,6 @@ export async function startChainWatcher(services: Services, signal: AbortSignal,
     return every(
       network.pollIntervalMs,
       signal,
-      services,
-      `round on ${network.id}`,
       async () => {
         try {
           const detection = await detectPaymentsOnce(services, network);
@@ -200,16 +159,22 @@ export async function startChainWatcher(services: Services, signal: AbortSignal,
         if (result.checked > 0) services.log.info(result, "chain watcher round");
         options.onRound?.(result);
       },
+      (err) => services.log.error({ err, network: network.id }, "chain watcher: round failed"),
       wakeup,
     );
   });
   const expiryIntervalMs = options.expiryIntervalMs ?? 15_000;
   if (expiryIntervalMs > 0) {
     loops.push(
-      every(expiryIntervalMs, signal, services, "expiry", async () => {
-        const expired = await expireOrders(services);
-        if (expired > 0) services.log.info({ expired }, "expired pending orders");
-      }),
+      every(
+        expiryIntervalMs,
+        signal,
+        async () => {
+          const expired = await expireOrders(services);
+          if (expired > 0) services.log.info({ expired }, "expired pending orders");
+        },
+        (err) => services.log.error({ err }, "chain watcher: expiry failed"),
+      ),
     );
   }
   await Promise.all(loops);

@@ -1,10 +1,10 @@
-import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { FormErrors, UserError } from "../errors.ts";
 import { translator, type Translator } from "../i18n.ts";
 import type { Reply } from "../reply.ts";
 import type { Services } from "../services.ts";
 import type { Caller, CommandContext, CommandDefinition } from "./command.ts";
+import { internalErrorReply } from "./internalError.ts";
 
 export interface Registry {
   commands: readonly CommandDefinition[];
@@ -43,9 +43,7 @@ export async function dispatch(
     return await definition.handle(parsed.data, ctx);
   } catch (err) {
     if (err instanceof UserError) return errorReply(t, err);
-    const traceId = randomUUID().slice(0, 8);
-    services.log.error({ err, command, traceId, platform: caller.platform }, "command failed");
-    return errorReply(t, new UserError("errors.internal", { traceId }));
+    return internalErrorReply(services.log, err, caller.locale, { command, platform: caller.platform });
   }
 }
 

@@ -2,6 +2,7 @@ import type { Platform } from "../core/command.ts";
 import type { PrismaClient, Tx } from "../db/index.ts";
 import type { Logger } from "../log.ts";
 import type { Reply } from "../reply.ts";
+import { sleep } from "../core/loop.ts";
 
 /**
  * Everything that leaves the process goes through the outbox, written in the same transaction
@@ -197,14 +198,4 @@ export async function runOutbox(options: DrainOptions & { pollMs: number; signal
     }
     if (handled === 0) await sleep(options.pollMs, options.signal);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }

@@ -1,3 +1,4 @@
+import { readCapped } from "../../files/readCapped.ts";
 import type { UploadedFile } from "../../reply.ts";
 
 export class AttachmentDownloadError extends Error {
@@ -26,27 +27,6 @@ export async function downloadAttachment(
   }
   if (!response.ok || !response.body) throw new AttachmentDownloadError(attachment.name, `HTTP ${response.status}`);
 
-  const cap = options.maxBytes + 1;
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = response.body.getReader();
-  try {
-    while (total < cap) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const room = cap - total;
-      const part = value.length > room ? value.subarray(0, room) : value;
-      chunks.push(part);
-      total += part.length;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
+  const bytes = await readCapped(response.body, options.maxBytes);
   return { name: attachment.name, bytes, claimedType: attachment.contentType ?? undefined };
 }

@@ -1,3 +1,4 @@
+import { readCapped } from "../../files/readCapped.ts";
 import type { UploadedFile } from "../../reply.ts";
 import type { SlackApi } from "./webApi.ts";
 
@@ -58,27 +59,6 @@ export async function downloadSlackFile(
   });
   if (!response.ok || !response.body) throw new FileDownloadError(`download of ${file.id} answered ${response.status}`);
 
-  // Read one byte past the limit at most: enough for the core to say "too large", never more.
-  const limit = deps.maxBytes + 1;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const room = limit - size;
-    chunks.push(value.length > room ? value.subarray(0, room) : value);
-    size += Math.min(value.length, room);
-    if (size >= limit) {
-      await reader.cancel().catch(() => undefined);
-      break;
-    }
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
+  const bytes = await readCapped(response.body, deps.maxBytes);
   return { name: ref.name ?? file.id, bytes, claimedType: ref.mimetype };
 }
