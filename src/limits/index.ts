@@ -1,3 +1,2 @@
 export * from "./rates.ts";
 export * from "./limiters.ts";
-export * from "./slack.ts";

@@ -8,10 +8,12 @@ import { createSlackDeliverer } from "./deliverer.ts";
 import { screenshotLinks } from "./screenshots.ts";
 import { slackSettingsFrom } from "./settings.ts";
 import { createSlackApi, webClientOptions } from "./webApi.ts";
-import { limitSlackApi, limitersFromEnv } from "../../limits/index.ts";
+import { limitersFromEnv } from "../../limits/index.ts";
+import { limitSlackApi } from "./limitedApi.ts";
 
 export { createSlackApp, type SlackAppOptions, type SlackSurface } from "./app.ts";
 export { createSlackDeliverer } from "./deliverer.ts";
+export { limitSlackApi } from "./limitedApi.ts";
 export { slackSettingsFrom, SlackConfigError, type SlackSettings } from "./settings.ts";
 
 /**

@@ -1,5 +1,5 @@
-import type { SlackApi } from "../platforms/slack/webApi.ts";
-import type { Limiters } from "./limiters.ts";
+import type { Limiters } from "../../limits/index.ts";
+import type { SlackApi } from "./webApi.ts";
 
 /**
  * Puts the deployment-wide limits in front of the Slack adapter's own per-process limiters: with
