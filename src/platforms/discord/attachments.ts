@@ -30,3 +30,8 @@ export async function downloadAttachment(
   const bytes = await readCapped(response.body, options.maxBytes);
   return { name: attachment.name, bytes, claimedType: attachment.contentType ?? undefined };
 }
+
+/** An attachment of an interaction (slash command option or modal file upload), fetched at once. */
+export function fileFromAttachment(attachment: { url: string; name: string; contentType?: string | null }, maxBytes: number): Promise<UploadedFile> {
+  return downloadAttachment({ url: attachment.url, name: attachment.name, contentType: attachment.contentType }, { maxBytes });
+}

@@ -1,0 +1,83 @@
+import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type ModalSubmitInteraction } from "discord.js";
+import type { Caller } from "../../core/command.ts";
+import { errorReply } from "../../core/dispatch.ts";
+import { UserError } from "../../errors.ts";
+import type { FileStore } from "../../files/store.ts";
+import { translator, type Translator } from "../../i18n.ts";
+import { ackLatency } from "../../metrics.ts";
+import type { Invocation, Reply } from "../../reply.ts";
+import { AttachmentDownloadError } from "./attachments.ts";
+import type { ListenerDeps } from "./listeners/deps.ts";
+import { interactionBody, renderButtons, renderMessage, renderModal } from "./render.ts";
+
+export type RepliableInteraction = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
+
+export interface AnswerOptions {
+  /** The modal being submitted, offered again (as a button) when its fields had errors. */
+  formInvocation?: Invocation;
+  /** Answer in place of the message clicked: the "are you sure?" prompt. */
+  replacePrompt?: boolean;
+}
+
+/**
+ * Answers within Discord's 3 s: work done in time is answered directly (a form opens as a
+ * modal); otherwise the interaction is deferred and the reply edited in when the work ends.
+ * A failed attachment download is the user's to retry; any other failure is thrown to the listener.
+ */
+export async function respond(interaction: RepliableInteraction, caller: Caller, deps: ListenerDeps, work: () => Promise<Reply>, how: AnswerOptions = {}): Promise<void> {
+  const t = translator(caller.locale);
+  const started = process.hrtime.bigint();
+  const acked = (kind: string) => ackLatency.observe({ platform: "discord", kind }, Number(process.hrtime.bigint() - started) / 1e9);
+  const pending = work().catch((err: unknown) => {
+    if (!(err instanceof AttachmentDownloadError)) throw err;
+    deps.log.warn({ error: err.message }, "attachment download failed");
+    return errorReply(t, new UserError("discord.attachment_failed", { name: err.fileName.slice(0, 80) }));
+  });
+  // Awaited below in every path; this only keeps a failure during the defer from counting as unhandled.
+  pending.catch(() => undefined);
+  const early = await settledWithin(pending, deps.options.deferAfterMs ?? 1500);
+  if (early) {
+    await answer(interaction, early, t, { ...how, deferred: false, files: deps.services.files });
+    acked("answered");
+    return;
+  }
+  if (how.replacePrompt && interaction.isButton()) await interaction.deferUpdate();
+  else await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  acked("deferred");
+  await answer(interaction, await pending, t, { ...how, deferred: true, files: deps.services.files });
+}
+
+/** The value, if it arrives within `ms` (never, for 0); a rejection within `ms` is thrown. */
+async function settledWithin<T>(pending: Promise<T>, ms: number): Promise<T | undefined> {
+  if (ms <= 0) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([pending, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function answer(interaction: RepliableInteraction, reply: Reply, t: Translator, how: AnswerOptions & { deferred: boolean; files: FileStore }): Promise<void> {
+  if (reply.form && !how.deferred && !interaction.isModalSubmit()) {
+    await interaction.showModal(renderModal(reply.form));
+    return;
+  }
+  const message = await renderMessage(reply.form ? { ...reply, blocks: reply.blocks.length ? reply.blocks : [{ type: "text", text: reply.form.title }] } : reply, how.files);
+  // A modal cannot follow a defer or another modal: a button opens the form instead.
+  const reopen = reply.form ? { command: reply.form.command, args: reply.form.args } : reply.error && reply.fieldErrors && how.formInvocation ? how.formInvocation : undefined;
+  if (reopen) {
+    message.components.push(...renderButtons([{ kind: "cd", invocation: reopen, label: t(reply.form ? "discord.form.open" : "discord.form.retry"), style: "primary" }]));
+  }
+  const body = interactionBody(message);
+  if (how.deferred) {
+    await interaction.editReply(body);
+    return;
+  }
+  const fromMessage = interaction.isButton() || (interaction.isModalSubmit() && interaction.isFromMessage());
+  if ((reply.replaceSource || how.replacePrompt) && fromMessage) {
+    await (interaction as ButtonInteraction).update(body);
+    return;
+  }
+  await interaction.reply({ ...body, flags: reply.private === false ? undefined : MessageFlags.Ephemeral });
+}
