@@ -4,6 +4,7 @@ import {
   ApplicationIntegrationType,
   InteractionContextType,
   type APIApplicationCommandBasicOption,
+  type APIApplicationCommandOptionChoice,
   type APIApplicationCommandSubcommandOption,
   type RESTPutAPIApplicationCommandsJSONBody,
 } from "discord.js";
@@ -60,21 +61,27 @@ function option(command: CommandDefinition, spec: OptionSpec, services: Services
   };
   if (spec.kind === "attachment") return { ...base, type: ApplicationCommandOptionType.Attachment };
   // Amounts arrive as text on purpose: Discord's NUMBER type is a double, and money is never a float.
-  const choices = spec.choices?.(services, "en").slice(0, 25);
-  if (!choices?.length) return { ...base, type: ApplicationCommandOptionType.String, max_length: 200 };
+  const choices = localizedChoices(spec, services).slice(0, 25);
+  if (!choices.length) return { ...base, type: ApplicationCommandOptionType.String, max_length: 200 };
+  return { ...base, type: ApplicationCommandOptionType.String, choices };
+}
+
+/**
+ * An option's fixed choices as Discord takes them, in the command body and in autocomplete
+ * answers alike: the English label as the name, other locales' labels where they differ.
+ */
+export function localizedChoices(spec: OptionSpec, services: Services): APIApplicationCommandOptionChoice<string>[] {
+  const choices = spec.choices?.(services, "en") ?? [];
+  if (!choices.length) return [];
   const others = Object.entries(DISCORD_LOCALES).map(([code, locale]) => [code, new Map(spec.choices!(services, locale!).map((c) => [c.value, c.label]))] as const);
-  return {
-    ...base,
-    type: ApplicationCommandOptionType.String,
-    choices: choices.map((c) => {
-      const name_localizations: Record<string, string> = {};
-      for (const [code, labels] of others) {
-        const label = labels.get(c.value);
-        if (label && label !== c.label) name_localizations[code] = truncate(label, 100);
-      }
-      return { name: truncate(c.label, 100), value: c.value, ...(Object.keys(name_localizations).length ? { name_localizations } : {}) };
-    }),
-  };
+  return choices.map((c) => {
+    const name_localizations: Record<string, string> = {};
+    for (const [code, labels] of others) {
+      const label = labels.get(c.value);
+      if (label && label !== c.label) name_localizations[code] = truncate(label, 100);
+    }
+    return { name: truncate(c.label, 100), value: c.value, ...(Object.keys(name_localizations).length ? { name_localizations } : {}) };
+  });
 }
 
 function subcommand(command: CommandDefinition, services: Services): APIApplicationCommandSubcommandOption {

@@ -1,4 +1,5 @@
 import type { Client } from "discord.js";
+import { register as registerAutocomplete } from "./autocomplete.ts";
 import { register as registerButtons } from "./buttons.ts";
 import { register as registerCommands } from "./commands.ts";
 import type { ListenerDeps } from "./deps.ts";
@@ -11,4 +12,5 @@ export function registerListeners(client: Client, deps: ListenerDeps): void {
   registerCommands(client, deps);
   registerButtons(client, deps);
   registerModals(client, deps);
+  registerAutocomplete(client, deps);
 }

@@ -1,0 +1,69 @@
+import type { APIApplicationCommandOptionChoice, ApplicationCommandOptionChoiceData, AutocompleteInteraction, Client } from "discord.js";
+import type { Caller, CommandDefinition, OptionSpec } from "../../../core/command.ts";
+import type { Services } from "../../../services.ts";
+import { callerOf } from "../caller.ts";
+import { discordOptionName, localizedChoices } from "../commandBody.ts";
+import type { ListenerDeps } from "./deps.ts";
+import { listen } from "./listen.ts";
+
+/** Discord shows at most 25 suggestions. */
+export const AUTOCOMPLETE_MAX = 25;
+
+/** The option being typed into, and by whom. */
+export interface AutocompleteRequest {
+  command: CommandDefinition;
+  option: OptionSpec;
+  /** What the user has typed so far. */
+  typed: string;
+  caller: Caller;
+  services: Services;
+}
+
+/**
+ * One way of suggesting values: it answers the options it knows (possibly with none) and returns
+ * undefined for the others, which go to the next source. Order numbers, for instance, will be one.
+ */
+export type AutocompleteSource = (request: AutocompleteRequest) => Promise<APIApplicationCommandOptionChoice<string>[] | undefined> | APIApplicationCommandOptionChoice<string>[] | undefined;
+
+/** Options that declare fixed choices offer those whose label (in any locale) or value contains what was typed. */
+export const declaredChoices: AutocompleteSource = ({ option, typed, services }) => {
+  if (!option.choices) return undefined;
+  const needle = typed.trim().toLowerCase();
+  return localizedChoices(option, services).filter((choice) =>
+    [choice.value, choice.name, ...Object.values(choice.name_localizations ?? {})].some((text) => text?.toLowerCase().includes(needle)),
+  );
+};
+
+export const AUTOCOMPLETE_SOURCES: readonly AutocompleteSource[] = [declaredChoices];
+
+export function register(client: Client, deps: ListenerDeps, sources: readonly AutocompleteSource[] = AUTOCOMPLETE_SOURCES): void {
+  listen(client, deps, "autocomplete", (i): i is AutocompleteInteraction => i.isAutocomplete(), (interaction, d) => onAutocomplete(interaction, d, sources));
+}
+
+export async function onAutocomplete(interaction: AutocompleteInteraction, deps: ListenerDeps, sources: readonly AutocompleteSource[] = AUTOCOMPLETE_SOURCES): Promise<void> {
+  const request = requestOf(interaction, deps);
+  const choices = request ? await suggest(request, sources) : [];
+  await interaction.respond(choices.slice(0, AUTOCOMPLETE_MAX).map(toDiscordJs));
+}
+
+async function suggest(request: AutocompleteRequest, sources: readonly AutocompleteSource[]): Promise<APIApplicationCommandOptionChoice<string>[]> {
+  for (const source of sources) {
+    const found = await source(request);
+    if (found) return found;
+  }
+  return [];
+}
+
+/** The registry's command and option being typed into; null for anything we did not register. */
+function requestOf(interaction: AutocompleteInteraction, deps: ListenerDeps): AutocompleteRequest | null {
+  if (interaction.commandName !== deps.options.commandName) return null;
+  const command = deps.registry.find(interaction.options.getSubcommand(false) ?? "");
+  const focused = interaction.options.getFocused(true);
+  const option = command?.options.find((o) => discordOptionName(o.name) === focused.name);
+  if (!command || !option) return null;
+  return { command, option, typed: String(focused.value ?? ""), caller: callerOf(interaction, deps.options.supportRoles), services: deps.services };
+}
+
+function toDiscordJs(choice: APIApplicationCommandOptionChoice<string>): ApplicationCommandOptionChoiceData<string> {
+  return { name: choice.name, value: choice.value, ...(choice.name_localizations ? { nameLocalizations: choice.name_localizations } : {}) };
+}
