@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Tx } from "../db/index.ts";
 import type { AccountMovement } from "../ledger/postEntries.ts";
-import { spendSince } from "../usage/spendSince.ts";
+import { spendSince } from "../ledger/spendSince.ts";
 import { localeOf, lowBalanceMessage } from "./lowBalanceMessage.ts";
 import { enqueue } from "./outbox.ts";
 
