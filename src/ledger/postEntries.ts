@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { countPosted } from "../metrics.ts";
 import { UserError } from "../errors.ts";
 import { Prisma, type PrismaClient, type Tx } from "../db/index.ts";
 import { splitDebit } from "./spending.ts";
@@ -383,16 +382,15 @@ function isUniqueViolation(err: unknown): boolean {
  * Posts on its own. A plain credit is a single statement, so it needs no interactive
  * transaction (two round trips fewer); anything else runs in a transaction. A unique-key race
  * with a writer on other accounts (which the row locks do not serialize) is retried: the retry
- * finds the first result.
+ * finds the first result. The ledger counts nothing: a caller counts what it posted
+ * (`countPosted` in src/metrics.ts) once its transaction has committed.
  */
 export async function post(prisma: PrismaClient, request: PostingRequest): Promise<PostingResult> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const result = isPlainCredit(request)
+      return isPlainCredit(request)
         ? await creditInOneStatement(prisma, prepare(request))
         : await prisma.$transaction((tx) => postEntries(tx, request));
-      countPosted(result);
-      return result;
     } catch (err) {
       if (attempt < 2 && isUniqueViolation(err)) continue;
       throw err;
