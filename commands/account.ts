@@ -6,7 +6,8 @@ import { formatTime } from "../src/core/format.ts";
 import { requireSupport } from "../src/core/guards.ts";
 import { requiredText } from "../src/core/inputs.ts";
 import { formatUsd } from "../src/ledger/money.ts";
-import { statusKey, type OrderStatus } from "../src/topups/orderStatus.ts";
+import { listOrders } from "../src/topups/listOrders.ts";
+import { statusKey } from "../src/topups/orderStatus.ts";
 
 /** Support looks up an account by its id or by a chat user: balance, orders, entries. */
 export default defineCommand({
@@ -21,11 +22,11 @@ export default defineCommand({
     const accountId = await findAccountByQuery(ctx.services, ctx.caller, input.query);
     const summary = await accountSummary(ctx.services.prisma, accountId, 10);
     const identities = await ctx.services.prisma.chatIdentity.findMany({ where: { accountId } });
-    const orders = await ctx.services.prisma.topupOrder.findMany({ where: { accountId }, orderBy: { createdAt: "desc" }, take: 5 });
+    const orders = await listOrders(ctx.services.prisma, accountId, 5);
     const text = [
       t("support.account.identities", { list: identities.map((i) => `${i.platform}:${i.userId}`).join(", ") || "—" }),
       t("support.account.orders"),
-      ...orders.map((o) => `• ${o.orderNo} ${formatUsd(o.requestedAmount)} ${t(statusKey(o.status as OrderStatus))} (${formatTime(o.createdAt)})`),
+      ...orders.map((o) => `• ${o.orderNo} ${formatUsd(o.requestedAmount)} ${t(statusKey(o.status))} (${formatTime(o.createdAt)})`),
       t("support.account.entries"),
       ...summary.recentEntries.map((e) => `• ${formatTime(e.createdAt)} ${e.type}/${e.bucket} ${formatUsd(e.amount)} → ${formatUsd(e.balanceAfter)}`),
     ].join("\n");

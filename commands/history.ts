@@ -4,7 +4,8 @@ import { defineCommand } from "../src/core/command.ts";
 import { formatTime } from "../src/core/format.ts";
 import { formatUsd } from "../src/ledger/money.ts";
 import { findMethod } from "../src/topups/methods.ts";
-import { statusKey, type OrderStatus } from "../src/topups/orderStatus.ts";
+import { listOrders } from "../src/topups/listOrders.ts";
+import { statusKey } from "../src/topups/orderStatus.ts";
 
 /** The Bills table of the seeds: order no., method, quota credited, amount paid, status, time. */
 export default defineCommand({
@@ -16,7 +17,7 @@ export default defineCommand({
   async handle(_input, ctx) {
     const { t } = ctx;
     const account = await resolveAccount(ctx.services, ctx.caller);
-    const orders = await ctx.services.prisma.topupOrder.findMany({ where: { accountId: account.id }, orderBy: { createdAt: "desc" }, take: 10 });
+    const orders = await listOrders(ctx.services.prisma, account.id);
     if (orders.length === 0) {
       return { blocks: [{ type: "text", text: t("history.empty") }], private: true, summary: t("history.empty") };
     }
@@ -28,7 +29,7 @@ export default defineCommand({
         method: method?.label[ctx.locale] ?? method?.label.en ?? o.methodId,
         quota,
         paid: formatUsd(o.confirmedPrincipal ?? o.requestedAmount),
-        status: t(statusKey(o.status as OrderStatus)),
+        status: t(statusKey(o.status)),
         time: formatTime(o.createdAt),
       });
     });

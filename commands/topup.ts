@@ -5,9 +5,9 @@ import { formatTime } from "../src/core/format.ts";
 import { optionalText } from "../src/core/inputs.ts";
 import { formatDecimal, formatUsd } from "../src/ledger/money.ts";
 import type { Block, Reply } from "../src/reply.ts";
-import { bonusFor, type BonusRuleSnapshot } from "../src/topups/bonus.ts";
+import { bonusFor } from "../src/topups/bonus.ts";
 import { createOrder } from "../src/topups/createOrder.ts";
-import type { Order } from "../src/topups/findOrder.ts";
+import type { Order } from "../src/topups/order.ts";
 import { findMethod, scansLogs, type PaymentMethod } from "../src/topups/methods.ts";
 import { displayPayAddress } from "../src/topups/paymentTarget.ts";
 
@@ -70,7 +70,7 @@ function topupForm(ctx: CommandContext, method?: string): Reply {
 /** What to send, where, and what it will earn: the answer to a top-up request. */
 function instructions(order: Order, method: PaymentMethod, ctx: CommandContext): Reply {
   const { t } = ctx;
-  const bonus = bonusFor(order.instructedAmount, order.bonusRule as unknown as BonusRuleSnapshot);
+  const bonus = bonusFor(order.instructedAmount, order.bonusRule);
   const amount = formatDecimal(order.instructedAmount, 0);
   const total = formatDecimal(order.instructedAmount + bonus, 0);
   const blocks: Block[] = [{ type: "header", text: t("topups.instructions.title", { order: order.orderNo }) }];

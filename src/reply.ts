@@ -4,6 +4,9 @@
  * already in the reader's language.
  */
 
+/** The chat surfaces a reply can be shown on. */
+export type Platform = "slack" | "discord" | "console";
+
 /** What a button or a form submission runs: a command of the registry with fixed arguments. */
 export interface Invocation {
   command: string;

@@ -1,5 +1,5 @@
 import type { Registry } from "../core/dispatch.ts";
-import { every } from "../core/loop.ts";
+import { every } from "../lib/loop.ts";
 import { countDeliveries } from "../metrics.ts";
 import { runOutbox, type Deliverers } from "../notify/outbox.ts";
 import type { Services } from "../services.ts";

@@ -2,7 +2,8 @@ import { UserError } from "../errors.ts";
 import type { Services } from "../services.ts";
 import { withConflicts } from "../payments/transferConflicts.ts";
 import { chainKeyOfOrder } from "../topups/confirmTopup.ts";
-import { findOrder, type Order } from "../topups/findOrder.ts";
+import { findOrder } from "../topups/findOrder.ts";
+import type { Order } from "../topups/order.ts";
 import { findMethod, isUsdt } from "../topups/methods.ts";
 import { decideAuto, isHeld } from "./decideAuto.ts";
 import { saveVerdict } from "./saveVerdict.ts";
@@ -19,7 +20,7 @@ export async function recheckOrder(services: Services, orderRef: string): Promis
   if (!method || !isUsdt(method) || method.rpcUrls.length === 0) throw new UserError("chain.recheck.no_rpc", { order: order.orderNo }, "order");
   if (order.status !== "submitted" || !order.txHash) throw new UserError("chain.recheck.not_submitted", { order: order.orderNo }, "order");
 
-  const previous = order.verdict as TransferVerdict | null;
+  const previous = order.verdict;
   const verdict = await withConflicts(
     services.prisma,
     order,

@@ -9,7 +9,7 @@ import {
   type FetchGetUrlFunc,
   type GetUrlResponse,
 } from "ethers";
-import { sleep } from "../core/loop.ts";
+import { sleep } from "../lib/loop.ts";
 import { httpRpcUrls, type UsdtNetwork } from "../topups/methods.ts";
 
 /**

@@ -2,7 +2,8 @@ import { recordAudit } from "../audit/recordAudit.ts";
 import type { Tx } from "../db/index.ts";
 import type { Services } from "../services.ts";
 import { updateSupportCard } from "../topups/cardOutbox.ts";
-import { lockOrder, type Order } from "../topups/findOrder.ts";
+import { lockOrder } from "../topups/findOrder.ts";
+import { updateOrder, type Order } from "../topups/order.ts";
 import { cardSignature } from "./decideAuto.ts";
 import type { TransferVerdict } from "./verifyTransfer.ts";
 
@@ -28,15 +29,12 @@ export async function saveVerdict(services: Services, input: SaveVerdictInput): 
 export async function saveVerdictIn(tx: Tx, services: Services, input: SaveVerdictInput): Promise<Order | null> {
   const current = await lockOrder(tx, input.orderId);
   if (current.status !== "submitted" || current.txHash !== input.verdict.txHash || current.txHash !== input.txHash) return null;
-  const previous = current.verdict as TransferVerdict | null;
-  const updated = await tx.topupOrder.update({
-    where: { id: current.id },
-    data: {
-      verdict: input.verdict as object,
+  const previous = current.verdict;
+  const updated = await updateOrder(tx, current.id, {
+      verdict: input.verdict,
       verifiedAt: new Date(input.verdict.checkedAt),
       ...(input.reviewNote ? { reviewNote: input.reviewNote } : {}),
-    },
-  });
+    });
   if (input.audit) {
     await recordAudit(tx, {
       actorType: "system",

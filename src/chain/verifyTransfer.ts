@@ -1,5 +1,5 @@
 import { rpcErrors } from "../metrics.ts";
-import { id, isError, toBeHex, zeroPadValue, type Log, type TransactionReceipt } from "ethers";
+import { id, isError, type Log, type TransactionReceipt } from "ethers";
 import { microsToTokenUnits, tokenUnitsToMicros } from "../ledger/money.ts";
 import type { UsdtNetwork } from "../topups/methods.ts";
 import { chainClientFor, discardChainClient, WrongChainError, type ChainClient } from "./rpc.ts";
@@ -9,122 +9,8 @@ import { displayTxHash, normalizeTxHash } from "./txHash.ts";
 /** keccak256("Transfer(address,address,uint256)"): the ERC-20 (and TRC-20) Transfer event. */
 export const TRANSFER_TOPIC = id("Transfer(address,address,uint256)");
 
-export type AmountVerdict = "under_minimum" | "less_than_requested" | "exact" | "more_than_requested";
-
-export interface TransferLog {
-  logIndex: number;
-  /** The contract that emitted the log (lowercase 0x). */
-  token: string;
-  from: string;
-  to: string;
-  /** Raw token units, as a decimal string. */
-  amountRaw: string;
-}
-
-export interface RpcFailure {
-  kind: "rpc_error" | "timeout" | "wrong_chain";
-  /** Safe to show and store: hosts only, never a URL (URLs can carry API keys). */
-  message: string;
-  expectedChainId?: number;
-  actualChainId?: number | null;
-}
-
-/**
- * What the chain says about one submitted transaction, each check on its own so that support sees
- * exactly which one failed. Stored as JSON on the order: bigints are decimal strings, times ISO.
- */
-export interface TransferVerdict {
-  version: 1;
-  network: string;
-  family: "evm" | "tron";
-  chainId: number;
-  txHash: string;
-  /** The transaction on the network's explorer. */
-  explorerUrl: string;
-  checkedAt: string;
-  /** Set when the RPC failed, timed out or is on the wrong chain: then nothing below is known. */
-  error: RpcFailure | null;
-
-  receiptFound: boolean;
-  /** Receipt status 1; null without a receipt. */
-  succeeded: boolean | null;
-  blockNumber: number | null;
-  blockHash: string | null;
-
-  tokenContract: string;
-  depositAddress: string;
-  /** Some Transfer log of this transaction was emitted by the configured token contract. */
-  tokenMatched: boolean;
-  /** Some Transfer log of the configured token went to the deposit address. */
-  recipientMatched: boolean;
-  /** The Transfer logs of the configured token to the deposit address: what would be credited. */
-  transferLogs: TransferLog[];
-  matchedLogIndexes: number[];
-  /** Transfer logs of this transaction that did not match (another token, another recipient): at most 10. */
-  otherTransfers: TransferLog[];
-
-  decimals: number;
-  /** Sum of the matching logs in raw token units. */
-  amountRaw: string;
-  /** The same sum in micro-USD (1 token = 1 USD, rounded down to the micro). */
-  amountMicros: string;
-  requestedAmount: string;
-  minimum: string;
-  /** Null when no log matched: there is no amount to judge. */
-  amountVerdict: AmountVerdict | null;
-
-  confirmations: number | null;
-  requiredConfirmations: number;
-  confirmationsOk: boolean;
-
-  blockTime: string | null;
-  /** The order's creation time less the configured skew: the block may not be older than this. */
-  notBefore: string;
-  blockTimeOk: boolean | null;
-
-  /** Every check passed, the amount is exactly what was asked, and confirmations are enough. */
-  allPassed: boolean;
-
-  /** How the order was bound to its payment (set by the caller that knows the order). */
-  attribution?: "unique-amount" | "per-account-address" | "none";
-  /** Transfers of this transaction that belong to another order: never credited to this one. */
-  conflicts?: VerdictConflict[];
-  /** "detected": found by the log scan without a hash from the customer. */
-  source?: "hash" | "detected";
-
-  /** Set by the watcher: whether it keeps re-checking this order. */
-  watch?: "open" | "settled";
-  /** Set by the watcher: what automatic confirmation made of this verdict, for the card. */
-  auto?: { outcome: AutoOutcome; cap?: string };
-}
-
-export interface VerdictConflict {
-  logIndex: number;
-  /** "credited": the log was already credited to that order; "matches_order": it is exactly that open order's amount. */
-  kind: "credited" | "matches_order";
-  orderNo: string;
-}
-
-export type AutoOutcome =
-  /** The network does not auto-confirm: support decides. */
-  | "disabled"
-  /** Everything passes but the confirmations: the watcher checks again. */
-  | "waiting_confirmations"
-  /** All checks passed within the cap: credited without a click. */
-  | "eligible"
-  | "above_cap"
-  /** Some check failed: support decides. */
-  | "not_passed"
-  /** Every check passed, but nothing binds the payment to this order (attribution "none"): support decides. */
-  | "not_attributed"
-  /** The RPC failed: nothing is confirmed until it answers (or a person decides). */
-  | "rpc_unavailable"
-  /** The last look before crediting found the transaction gone, moved or failed: support decides. */
-  | "reorg_vanished"
-  | "reorg_moved"
-  | "reorg_failed"
-  /** The confirm path refused (a log already credited, the order decided meanwhile). */
-  | "refused";
+export type { AmountVerdict, AutoOutcome, RpcFailure, TransferLog, TransferVerdict, VerdictConflict } from "./verdict.ts";
+import type { AmountVerdict, RpcFailure, TransferLog, TransferVerdict } from "./verdict.ts";
 
 export interface VerifyTransferInput {
   network: UsdtNetwork;
@@ -274,14 +160,18 @@ function baseVerdict(input: VerifyTransferInput, txHash: string, now: Date): Tra
 
 /** Fills the log, amount and status checks from a receipt (pure: no RPC). */
 export function applyReceipt(verdict: TransferVerdict, receipt: Pick<TransactionReceipt, "status" | "blockNumber" | "blockHash" | "logs">): void {
+  const transfers = receipt.logs.flatMap((log) => decodeTransferLog(log) ?? []);
+  applyTransfers(verdict, { succeeded: receipt.status === 1, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash }, transfers);
+}
+
+/** The same checks from a transaction's decoded Transfer logs (pure). */
+function applyTransfers(verdict: TransferVerdict, tx: { succeeded: boolean; blockNumber: number; blockHash: string }, transfers: TransferLog[]): void {
   verdict.receiptFound = true;
-  verdict.succeeded = receipt.status === 1;
-  verdict.blockNumber = receipt.blockNumber;
-  verdict.blockHash = receipt.blockHash.toLowerCase();
+  verdict.succeeded = tx.succeeded;
+  verdict.blockNumber = tx.blockNumber;
+  verdict.blockHash = tx.blockHash.toLowerCase();
   const candidates: TransferLog[] = [];
-  for (const log of receipt.logs) {
-    const transfer = decodeTransferLog(log);
-    if (!transfer) continue;
+  for (const transfer of transfers) {
     const fromToken = transfer.token === verdict.tokenContract;
     const toDeposit = transfer.to === verdict.depositAddress;
     if (fromToken) verdict.tokenMatched = true;
@@ -422,19 +312,8 @@ export function verdictFromTransfer(
 ): TransferVerdict {
   const verdict = baseVerdict(input, transfer.txHash, now);
   verdict.source = "detected";
-  applyReceipt(verdict, {
-    status: 1,
-    blockNumber: transfer.blockNumber,
-    blockHash: transfer.blockHash,
-    logs: [
-      {
-        index: transfer.logIndex,
-        address: transfer.token,
-        topics: [TRANSFER_TOPIC, zeroPadValue(transfer.from, 32), zeroPadValue(transfer.to, 32)],
-        data: zeroPadValue(toBeHex(BigInt(transfer.amountRaw)), 32),
-      },
-    ] as unknown as TransactionReceipt["logs"],
-  });
+  const log: TransferLog = { logIndex: transfer.logIndex, token: transfer.token, from: transfer.from, to: transfer.to, amountRaw: transfer.amountRaw };
+  applyTransfers(verdict, { succeeded: true, blockNumber: transfer.blockNumber, blockHash: transfer.blockHash }, [log]);
   verdict.confirmations = Math.max(0, chain.head - transfer.blockNumber + 1);
   verdict.confirmationsOk = verdict.confirmations >= input.network.confirmations;
   if (chain.blockTime !== null) {

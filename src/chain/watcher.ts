@@ -1,4 +1,4 @@
-import { every, Wakeup } from "../core/loop.ts";
+import { every, Wakeup } from "../lib/loop.ts";
 import { detectPaymentsOnce, type DetectionResult } from "../payments/detectPayments.ts";
 import { withConflicts } from "../payments/transferConflicts.ts";
 import type { Services } from "../services.ts";
@@ -10,7 +10,8 @@ import { decideAuto, isHeld } from "./decideAuto.ts";
 import { subscribeHeads } from "./heads.ts";
 import { chainClientFor, closeChainClients } from "./rpc.ts";
 import { saveVerdict } from "./saveVerdict.ts";
-import { newVerificationRound, verifyTransfer, type TransferVerdict, type VerificationRound } from "./verifyTransfer.ts";
+import { parseVerdict } from "./verdict.ts";
+import { newVerificationRound, verifyTransfer, type VerificationRound } from "./verifyTransfer.ts";
 
 /**
  * The chain watcher (runs in `npm run worker`). Per network with an RPC, every pollIntervalMs it
@@ -67,7 +68,7 @@ async function openOrders(services: Services, network: UsdtNetwork, limit: numbe
 }
 
 async function watchOrder(services: Services, network: UsdtNetwork, order: OpenOrder, round: VerificationRound, result: RoundResult): Promise<void> {
-  const previous = order.verdict as TransferVerdict | null;
+  const previous = parseVerdict(order.verdict);
   const verdict = await withConflicts(
     services.prisma,
     order,

@@ -3,7 +3,8 @@ import type { Locale, Translator } from "../i18n.ts";
 import type { Reply } from "../reply.ts";
 import type { Services } from "../services.ts";
 
-export type Platform = "slack" | "discord" | "console";
+export type { Platform } from "../reply.ts";
+import type { Platform } from "../reply.ts";
 
 /** Who is asking, as the adapter established it from a verified platform request. */
 export interface Caller {

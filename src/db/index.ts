@@ -9,7 +9,7 @@ import { migrate, type MigrateResult } from "./migrate.ts";
 import { statementNamer } from "./statementNames.ts";
 
 export { Prisma } from "../generated/prisma/client.ts";
-export type { PrismaClient } from "../generated/prisma/client.ts";
+export type { ChainTransfer, PrismaClient, TopupOrder } from "../generated/prisma/client.ts";
 
 /** A Prisma transaction client: what every domain function that must join a transaction takes. */
 export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;

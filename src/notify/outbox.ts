@@ -1,8 +1,7 @@
-import type { Platform } from "../core/command.ts";
 import type { PrismaClient, Tx } from "../db/index.ts";
 import type { Logger } from "../log.ts";
-import type { Reply } from "../reply.ts";
-import { sleep } from "../core/loop.ts";
+import type { Platform, Reply } from "../reply.ts";
+import { sleep } from "../lib/loop.ts";
 
 /**
  * Everything that leaves the process goes through the outbox, written in the same transaction

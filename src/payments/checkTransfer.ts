@@ -3,7 +3,8 @@ import { verifyTransfer, type TransferVerdict } from "../chain/verifyTransfer.ts
 import { UserError } from "../errors.ts";
 import type { Services } from "../services.ts";
 import { chainKeyOfOrder } from "../topups/confirmTopup.ts";
-import { findOrder, type Order } from "../topups/findOrder.ts";
+import { findOrder } from "../topups/findOrder.ts";
+import { toOrder, type Order } from "../topups/order.ts";
 import { findMethod, httpRpcUrls, isUsdt } from "../topups/methods.ts";
 import { withConflicts } from "./transferConflicts.ts";
 
@@ -29,5 +30,5 @@ async function latestUsdtOrder(services: Services, accountId: string): Promise<O
   const orders = await services.prisma.topupOrder.findMany({ where: { accountId, methodKind: "usdt" }, orderBy: { createdAt: "desc" }, take: 20 });
   const order = orders.find((o) => o.status === "pending" || o.status === "submitted") ?? orders[0];
   if (!order) throw new UserError("errors.no_pending_order", {}, "order");
-  return order;
+  return toOrder(order);
 }

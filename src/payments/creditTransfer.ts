@@ -15,6 +15,7 @@ import { chainProofKey } from "../topups/proofKey.ts";
 import { Refusal, refuse } from "../topups/refusal.ts";
 import { formatPaymentNo, parsePaymentRef } from "./paymentNo.ts";
 import { updateTransferCard } from "./transferCard.ts";
+import { toOrder, updateOrder } from "../topups/order.ts";
 
 export interface CreditTransferInput {
   paymentRef: string;
@@ -64,14 +65,11 @@ export async function creditTransfer(services: Services, input: CreditTransferIn
         services.now(),
       );
       verdict.watch = "settled";
-      const updated = await tx.topupOrder.update({
-        where: { id: order.id },
-        data: {
-          verdict: verdict as object,
+      const updated = await updateOrder(tx, order.id, {
+          verdict,
           verifiedAt: services.now(),
           ...(order.proofKey === null ? { txHash: locked.txHash, proofKey: chainProofKey(locked.txHash), proofLogIndex: locked.logIndex } : {}),
-        },
-      });
+        });
       const confirmed = await confirmLockedOrder(tx, services, updated, {
         decider: input.decider,
         from: ["pending", "submitted", "expired"],
@@ -196,6 +194,7 @@ async function orderForAccount(tx: Tx, services: Services, network: UsdtNetwork,
       createdAt: now,
     },
   });
-  await postSupportCard(tx, services, order);
-  return order;
+  const created = toOrder(order);
+  await postSupportCard(tx, services, created);
+  return created;
 }

@@ -10,12 +10,13 @@ import { postSupportCard, updateSupportCard } from "../topups/cardOutbox.ts";
 import { confirmLockedOrder } from "../topups/confirmTopup.ts";
 import { lockOrder } from "../topups/findOrder.ts";
 import { findMethod, isUsdt, type UsdtNetwork } from "../topups/methods.ts";
-import { OPEN_STATUSES, type OrderStatus } from "../topups/orderStatus.ts";
+import { OPEN_STATUSES } from "../topups/orderStatus.ts";
 import { chainProofKey } from "../topups/proofKey.ts";
 import { Refusal } from "../topups/refusal.ts";
 import { matchTransfer, type TransferContext, type UnmatchedReason } from "./matchTransfer.ts";
 import { formatPaymentNo } from "./paymentNo.ts";
 import { postTransferCard } from "./transferCard.ts";
+import { updateOrder } from "../topups/order.ts";
 
 /** What became of one transfer the log scan found. */
 export type TransferOutcome = "seen" | "credited" | "matched" | "unmatched";
@@ -74,7 +75,7 @@ async function settleStrongMatch(services: Services, network: UsdtNetwork, detec
     const id = await insertTransfer(tx, network, detected, { status: automatic ? "credited" : "matched", orderId });
     if (id === null) return null;
     const order = await lockOrder(tx, orderId);
-    const status = order.status as OrderStatus;
+    const { status } = order;
     if (!OPEN_STATUSES.includes(status)) throw new OrderClosed(`order ${order.orderNo} is ${status}`);
 
     const verdict = verdictFromTransfer(
@@ -90,14 +91,11 @@ async function settleStrongMatch(services: Services, network: UsdtNetwork, detec
     const paymentNo = formatPaymentNo(id);
 
     if (automatic) {
-      const updated = await tx.topupOrder.update({
-        where: { id: order.id },
-        data: {
-          verdict: verdict as object,
+      const updated = await updateOrder(tx, order.id, {
+          verdict,
           verifiedAt: services.now(),
           ...(order.proofKey === null ? { txHash: transfer.txHash, proofKey, proofLogIndex: transfer.logIndex } : {}),
-        },
-      });
+        });
       const confirmed = await confirmLockedOrder(tx, services, updated, {
         decider: { type: "system" },
         from: OPEN_STATUSES,
@@ -109,24 +107,18 @@ async function settleStrongMatch(services: Services, network: UsdtNetwork, detec
 
     if (citesOther) {
       // The customer cited another transaction: keep their proof, and tell support this one came.
-      const noted = await tx.topupOrder.update({
-        where: { id: order.id },
-        data: { reviewNote: `${paymentNo}: ${transfer.txHash}` },
-      });
+      const noted = await updateOrder(tx, order.id, { reviewNote: `${paymentNo}: ${transfer.txHash}` });
       await updateSupportCard(tx, services, noted, `detected:${id}`);
     } else {
-      const updated = await tx.topupOrder.update({
-        where: { id: order.id },
-        data: {
+      const updated = await updateOrder(tx, order.id, {
           status: "submitted",
           submittedAt: order.submittedAt ?? services.now(),
-          verdict: verdict as object,
+          verdict,
           verifiedAt: services.now(),
           txHash: transfer.txHash,
           proofKey,
           proofLogIndex: order.proofKey === null ? transfer.logIndex : order.proofLogIndex,
-        },
-      });
+        });
       if (status === "pending") await postSupportCard(tx, services, updated);
       else await updateSupportCard(tx, services, updated, `detected:${id}`);
     }

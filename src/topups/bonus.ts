@@ -1,11 +1,13 @@
+import { z } from "zod";
 import { applyBps } from "../ledger/money.ts";
 import type { BonusPolicy } from "./methods.ts";
 
 /** The bonus rule as stored on an order when it is created (amounts as strings for JSON). */
-export interface BonusRuleSnapshot {
-  flatBps: number;
-  tiers: { min: string; exclusive: boolean; bps: number }[];
-}
+export const bonusRuleSchema = z.object({
+  flatBps: z.number().int().min(0).default(0),
+  tiers: z.array(z.object({ min: z.string().regex(/^\d+$/), exclusive: z.boolean().default(false), bps: z.number().int().min(0) })).default([]),
+});
+export type BonusRuleSnapshot = z.infer<typeof bonusRuleSchema>;
 
 export function snapshotBonusRule(policy: BonusPolicy): BonusRuleSnapshot {
   return {

@@ -3,18 +3,19 @@ import type { Caller } from "../core/command.ts";
 import { UserError } from "../errors.ts";
 import type { Services } from "../services.ts";
 import { findOrder, lockOrder } from "./findOrder.ts";
-import { assertTransition, type OrderStatus } from "./orderStatus.ts";
+import { assertTransition } from "./orderStatus.ts";
+import { updateOrder } from "./order.ts";
 
 /** A customer cancels their own order while it still waits for payment. */
 export async function cancelOrder(services: Services, args: { accountId: string; caller: Caller; orderRef: string }) {
   const found = await findOrder(services.prisma, args.orderRef, { accountId: args.accountId });
   return services.prisma.$transaction(async (tx) => {
     const order = await lockOrder(tx, found.id);
-    const status = order.status as OrderStatus;
+    const { status } = order;
     if (status === "pending" && order.expiresAt <= services.now()) throw new UserError("errors.order_expired", { order: order.orderNo }, "order");
     if (status === "submitted") throw new UserError("errors.order_in_review", { order: order.orderNo }, "order");
     assertTransition(status, "cancelled", order.orderNo);
-    const cancelled = await tx.topupOrder.update({ where: { id: order.id }, data: { status: "cancelled" } });
+    const cancelled = await updateOrder(tx, order.id, { status: "cancelled" });
     await recordAudit(tx, {
       actorType: "customer",
       actorId: args.caller.userId,

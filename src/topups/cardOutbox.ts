@@ -2,7 +2,7 @@ import type { Platform } from "../core/command.ts";
 import type { Tx } from "../db/index.ts";
 import { enqueue, orderCardKey } from "../notify/outbox.ts";
 import type { Services } from "../services.ts";
-import type { Order } from "./findOrder.ts";
+import type { Order } from "./order.ts";
 import { supportCard } from "./supportCard.ts";
 
 /** The other orders whose proof carries this order's screenshot: flagged on its card. */

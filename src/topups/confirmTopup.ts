@@ -1,7 +1,6 @@
 import { recordAudit } from "../audit/recordAudit.ts";
 import { findAccountOf } from "../accounts/resolveAccount.ts";
 import { chainKeyOf } from "../chain/chainKey.ts";
-import type { TransferVerdict } from "../chain/verifyTransfer.ts";
 import type { Tx } from "../db/index.ts";
 import { isUniqueViolation } from "../db/uniqueViolation.ts";
 import { enqueue } from "../notify/outbox.ts";
@@ -9,12 +8,13 @@ import { UserError } from "../errors.ts";
 import { formatDecimal, tokenUnitsToMicros } from "../ledger/money.ts";
 import { postEntries, type PostingResult } from "../ledger/postEntries.ts";
 import type { Services } from "../services.ts";
-import { bonusFor, type BonusRuleSnapshot } from "./bonus.ts";
+import { bonusFor } from "./bonus.ts";
 import { principalToCredit } from "./principalToCredit.ts";
 import { updateSupportCard } from "./cardOutbox.ts";
 import { orderMessageOutbox } from "./customerMessages.ts";
 import { deciderLabel, type Decider } from "./decider.ts";
-import { findOrder, lockOrder, type Order } from "./findOrder.ts";
+import { findOrder, lockOrder } from "./findOrder.ts";
+import { updateOrder, type Order } from "./order.ts";
 import { findMethod, isUsdt } from "./methods.ts";
 import { assertTransition, type OrderStatus } from "./orderStatus.ts";
 import { Refusal, refuse } from "./refusal.ts";
@@ -96,7 +96,7 @@ export interface ConfirmLockedOptions {
  */
 export async function confirmLockedOrder(tx: Tx, services: Services, order: Order, options: ConfirmLockedOptions): Promise<ConfirmResult> {
   const { decider } = options;
-  const status = order.status as OrderStatus;
+  const { status } = order;
   try {
     assertTransition(status, "confirmed", order.orderNo, options.from);
   } catch (err) {
@@ -107,7 +107,7 @@ export async function confirmLockedOrder(tx: Tx, services: Services, order: Orde
   if (creditedLogs.length && chainKey) await refuseLogsOfOtherOrders(tx, services, order, chainKey, creditedLogs);
 
   const principal = principalToCredit(order, options.principal);
-  const bonus = bonusFor(principal, order.bonusRule as unknown as BonusRuleSnapshot);
+  const bonus = bonusFor(principal, order.bonusRule);
   const actor = { type: decider.type, id: decider.userId ?? "system" } as const;
   const posting = await postEntries(tx, {
     idempotencyKey: `topup:${order.id}`,
@@ -135,17 +135,14 @@ export async function confirmLockedOrder(tx: Tx, services: Services, order: Orde
       })),
     });
   }
-  const confirmed = await tx.topupOrder.update({
-    where: { id: order.id },
-    data: {
+  const confirmed = await updateOrder(tx, order.id, {
       status: "confirmed",
       confirmedPrincipal: principal,
       confirmedBonus: bonus,
       decidedAt: services.now(),
       decidedByType: decider.type,
       decidedById: decider.type === "system" ? "system" : deciderLabel(decider),
-    },
-  });
+    });
   await recordAudit(tx, {
     actorType: decider.type,
     actorId: decider.userId,
@@ -205,6 +202,6 @@ async function refuseLogsOfOtherOrders(tx: Tx, services: Services, order: Order,
 
 /** The chain logs a stored verdict matched: what a click on Confirm consumes, like the watcher's credit. */
 function verifiedLogs(order: Order): CreditedLogInput[] {
-  const verdict = order.verdict as Pick<TransferVerdict, "transferLogs" | "txHash"> | null;
+  const { verdict } = order;
   return (verdict?.transferLogs ?? []).map((log) => ({ txHash: verdict?.txHash, logIndex: log.logIndex, amountRaw: log.amountRaw, to: log.to }));
 }

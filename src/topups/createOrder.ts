@@ -5,6 +5,7 @@ import type { Services } from "../services.ts";
 import { snapshotBonusRule } from "./bonus.ts";
 import { allocateInstructedAmount } from "./allocateInstructedAmount.ts";
 import { findMethod } from "./methods.ts";
+import { toOrder } from "./order.ts";
 import { formatOrderNo } from "./orderStatus.ts";
 import { paymentTargetFor, type PaymentTarget } from "./paymentTarget.ts";
 
@@ -69,6 +70,6 @@ export async function createOrder(services: Services, input: CreateOrderInput) {
       },
     });
   });
-  return order;
+  return toOrder(order);
 }
 

@@ -2,7 +2,7 @@ import { translator, resolveLocale } from "../i18n.ts";
 import { formatUsd } from "../ledger/money.ts";
 import type { Reply } from "../reply.ts";
 import type { OutboxInput } from "../notify/outbox.ts";
-import type { Order } from "./findOrder.ts";
+import type { Order } from "./order.ts";
 import type { Platform } from "../core/command.ts";
 
 /** The direct messages a customer gets about an order, in the language they used to create it. */

@@ -3,6 +3,7 @@ import { enqueue } from "../notify/outbox.ts";
 import type { Services } from "../services.ts";
 import { orderMessageOutbox } from "./customerMessages.ts";
 import { lockOrder } from "./findOrder.ts";
+import { updateOrder } from "./order.ts";
 
 /** Expires pending orders past their deadline and tells each customer. Returns how many expired. */
 export async function expireOrders(services: Services, limit = 200): Promise<number> {
@@ -18,7 +19,7 @@ export async function expireOrders(services: Services, limit = 200): Promise<num
     const done = await services.prisma.$transaction(async (tx) => {
       const order = await lockOrder(tx, id);
       if (order.status !== "pending" || order.expiresAt > now) return false;
-      const updated = await tx.topupOrder.update({ where: { id }, data: { status: "expired" } });
+      const updated = await updateOrder(tx, id, { status: "expired" });
       await recordAudit(tx, { actorType: "system", actorId: "expiry", action: "topup.expire", outcome: "ok", orderId: id, accountId: order.accountId });
       await enqueue(tx, orderMessageOutbox(updated, { kind: "expired" }));
       return true;

@@ -1,9 +1,10 @@
 import type { Tx } from "../db/index.ts";
 import { UserError } from "../errors.ts";
+import { toOrder, type Order } from "./order.ts";
 import { normalizeOrderRef } from "./orderStatus.ts";
 
 /** Finds an order by number or id. A customer sees only their own: a foreign order is "not found". */
-export async function findOrder(tx: Tx, ref: string, options: { accountId?: string; field?: string } = {}) {
+export async function findOrder(tx: Tx, ref: string, options: { accountId?: string; field?: string } = {}): Promise<Order> {
   const normalized = normalizeOrderRef(ref);
   if (!normalized) throw new UserError("errors.order_ref_format", { ref: ref.slice(0, 40) }, options.field ?? "order");
   const order = await tx.topupOrder.findFirst({
@@ -12,13 +13,11 @@ export async function findOrder(tx: Tx, ref: string, options: { accountId?: stri
   if (!order || (options.accountId && order.accountId !== options.accountId)) {
     throw new UserError("errors.order_not_found", { order: normalized }, options.field ?? "order");
   }
-  return order;
+  return toOrder(order);
 }
 
 /** Locks an order row for the rest of the transaction, so two deciders are serialized. */
-export async function lockOrder(tx: Tx, orderId: string) {
+export async function lockOrder(tx: Tx, orderId: string): Promise<Order> {
   await tx.$queryRaw`SELECT "id" FROM "topup_orders" WHERE "id" = ${orderId}::uuid FOR UPDATE`;
-  return tx.topupOrder.findUniqueOrThrow({ where: { id: orderId } });
+  return toOrder(await tx.topupOrder.findUniqueOrThrow({ where: { id: orderId } }));
 }
-
-export type Order = Awaited<ReturnType<typeof findOrder>>;

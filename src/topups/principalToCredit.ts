@@ -1,4 +1,4 @@
-import type { Order } from "./findOrder.ts";
+import type { Order } from "./order.ts";
 
 /**
  * The principal Confirm credits: support's figure, else what the chain verified arrived, else
@@ -7,7 +7,7 @@ import type { Order } from "./findOrder.ts";
  */
 export function principalToCredit(order: Pick<Order, "verdict" | "instructedAmount">, override?: bigint): bigint {
   if (override !== undefined) return override;
-  const verdict = order.verdict as { amountMicros?: string } | null;
-  if (verdict?.amountMicros && /^\d+$/.test(verdict.amountMicros) && BigInt(verdict.amountMicros) > 0n) return BigInt(verdict.amountMicros);
+  const verified = order.verdict ? BigInt(order.verdict.amountMicros) : 0n;
+  if (verified > 0n) return verified;
   return order.instructedAmount;
 }

@@ -7,8 +7,9 @@ import { orderMessageOutbox } from "./customerMessages.ts";
 import { refuseOwnAccount } from "./confirmTopup.ts";
 import { deciderLabel, type Decider } from "./decider.ts";
 import { findOrder, lockOrder } from "./findOrder.ts";
-import { assertTransition, type OrderStatus } from "./orderStatus.ts";
+import { assertTransition } from "./orderStatus.ts";
 import { Refusal, refuse } from "./refusal.ts";
+import { updateOrder } from "./order.ts";
 
 export const REJECT_REASONS = ["wrong_network", "amount_mismatch", "not_found", "below_minimum", "duplicate", "other"] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
@@ -32,21 +33,18 @@ export async function rejectTopup(services: Services, input: RejectInput) {
     return await services.prisma.$transaction(async (tx) => {
       const order = await lockOrder(tx, found.id);
       try {
-        assertTransition(order.status as OrderStatus, "rejected", order.orderNo);
+        assertTransition(order.status, "rejected", order.orderNo);
       } catch (err) {
         throw new Refusal(`status_${order.status}`, err as UserError);
       }
-      const rejected = await tx.topupOrder.update({
-        where: { id: order.id },
-        data: {
+      const rejected = await updateOrder(tx, order.id, {
           status: "rejected",
           rejectReason: input.reason,
           rejectNote: note ?? null,
           decidedAt: services.now(),
           decidedByType: decider.type,
           decidedById: deciderLabel(decider),
-        },
-      });
+        });
       await recordAudit(tx, {
         actorType: decider.type,
         actorId: decider.userId,

@@ -8,8 +8,9 @@ import { refuseOwnAccount } from "./confirmTopup.ts";
 import { orderMessageOutbox } from "./customerMessages.ts";
 import { deciderLabel, type Decider } from "./decider.ts";
 import { findOrder, lockOrder } from "./findOrder.ts";
-import { assertTransition, type OrderStatus } from "./orderStatus.ts";
+import { assertTransition } from "./orderStatus.ts";
 import { Refusal, refuse } from "./refusal.ts";
+import { updateOrder } from "./order.ts";
 
 /**
  * Support takes back a rejection: the order goes back to review with the proof it had (its hash
@@ -24,13 +25,11 @@ export async function reopenOrder(services: Services, input: { orderRef: string;
     return await services.prisma.$transaction(async (tx) => {
       const order = await lockOrder(tx, found.id);
       try {
-        assertTransition(order.status as OrderStatus, "submitted", order.orderNo, ["rejected"]);
+        assertTransition(order.status, "submitted", order.orderNo, ["rejected"]);
       } catch (err) {
         throw new Refusal(`status_${order.status}`, err as UserError);
       }
-      const reopened = await tx.topupOrder.update({
-        where: { id: order.id },
-        data: {
+      const reopened = await updateOrder(tx, order.id, {
           status: "submitted",
           rejectReason: null,
           rejectNote: null,
@@ -41,8 +40,7 @@ export async function reopenOrder(services: Services, input: { orderRef: string;
           // The watcher verifies the transaction again from scratch.
           verdict: Prisma.DbNull,
           verifiedAt: null,
-        },
-      });
+        });
       await recordAudit(tx, {
         actorType: input.decider.type,
         actorId: input.decider.userId,

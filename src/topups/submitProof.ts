@@ -10,7 +10,8 @@ import type { UploadedFile } from "../reply.ts";
 import type { Services } from "../services.ts";
 import { postSupportCard, updateSupportCard } from "./cardOutbox.ts";
 import { chainKeyOfOrder } from "./confirmTopup.ts";
-import { findOrder, lockOrder, type Order } from "./findOrder.ts";
+import { findOrder, lockOrder } from "./findOrder.ts";
+import { updateOrder, type Order } from "./order.ts";
 import { findMethod, httpRpcUrls, type UsdtNetwork } from "./methods.ts";
 import { assertTransition, type OrderStatus } from "./orderStatus.ts";
 import { chainProofKey, referenceProofKey } from "./proofKey.ts";
@@ -76,9 +77,7 @@ export async function submitProof(services: Services, input: SubmitProofInput) {
         create: { sha256, mime, size: input.screenshot.bytes.length },
         update: {},
       });
-      const updated = await tx.topupOrder.update({
-        where: { id: order.id },
-        data: {
+      const updated = await updateOrder(tx, order.id, {
           status: "submitted",
           txHash,
           proofKey,
@@ -87,8 +86,7 @@ export async function submitProof(services: Services, input: SubmitProofInput) {
           screenshotMime: mime,
           submittedAt: services.now(),
           ...(resubmitted ? { verdict: Prisma.DbNull, verifiedAt: null, reviewNote: null, rejectReason: null, rejectNote: null, decidedAt: null, decidedByType: null, decidedById: null } : {}),
-        },
-      });
+        });
       await recordAudit(tx, {
         actorType: "customer",
         actorId: input.caller.userId,
@@ -117,7 +115,7 @@ export async function submitProof(services: Services, input: SubmitProofInput) {
  * again, perhaps with the same hash, once the transfer is on chain). Anything else says why not.
  */
 function ensureSubmittable(order: Order, now: Date): void {
-  const status = order.status as OrderStatus;
+  const { status } = order;
   if (status === "pending" && order.expiresAt.getTime() <= now.getTime()) {
     throw new UserError("errors.order_expired", { order: order.orderNo }, "order");
   }

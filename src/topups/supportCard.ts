@@ -2,13 +2,13 @@ import { translator, type Locale } from "../i18n.ts";
 import { formatUsd } from "../ledger/money.ts";
 import type { Block, ButtonSpec, Reply } from "../reply.ts";
 import { formatDecimal } from "../ledger/money.ts";
-import { bonusFor, type BonusRuleSnapshot } from "./bonus.ts";
+import { bonusFor } from "./bonus.ts";
 import { displayPayAddress } from "./paymentTarget.ts";
 import { principalToCredit } from "./principalToCredit.ts";
 import { explorerUrl } from "./explorer.ts";
-import type { Order } from "./findOrder.ts";
+import type { Order } from "./order.ts";
 import { findMethod, type MethodsConfig } from "./methods.ts";
-import { statusKey, type OrderStatus } from "./orderStatus.ts";
+import { statusKey } from "./orderStatus.ts";
 import { verdictBlocks } from "../chain/verdictBlocks.ts";
 
 export interface CardOptions {
@@ -27,12 +27,11 @@ export interface CardOptions {
 export function supportCard(order: Order, options: CardOptions): Reply {
   const t = translator(options.locale);
   const method = findMethod(options.methods, order.methodId);
-  const rule = order.bonusRule as unknown as BonusRuleSnapshot;
-  const verdict = order.verdict as Record<string, unknown> | null;
-  const verifiedAmount = typeof verdict?.amountMicros === "string" && verdict.receiptFound === true ? BigInt(verdict.amountMicros) : null;
+  const verdict = order.verdict;
+  const verifiedAmount = verdict?.receiptFound ? BigInt(verdict.amountMicros) : null;
   const principal = order.confirmedPrincipal ?? principalToCredit(order);
-  const bonus = order.confirmedBonus ?? bonusFor(principal, rule);
-  const status = order.status as OrderStatus;
+  const bonus = order.confirmedBonus ?? bonusFor(principal, order.bonusRule);
+  const { status } = order;
 
   const blocks: Block[] = [
     { type: "header", text: t("topups.card.title", { order: order.orderNo }) },

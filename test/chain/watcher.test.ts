@@ -134,7 +134,6 @@ describe("chain watcher against anvil", () => {
     return (card!.payload as unknown as Reply).blocks.map((b) => ("text" in b ? b.text : "fields" in b ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : "")).join("\n");
   }
 
-  const usd = (n: number) => BigInt(Math.round(n * 1_000_000));
 
   it("exact payment: auto-confirmed after N confirmations, not before; credited once, by the system", async () => {
     const paid = await paidOrder("auto6", "10", (due) => transfer(chain, tokens.usdt6, deposit, due));
