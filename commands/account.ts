@@ -3,7 +3,6 @@ import { accountSummary, balanceFields } from "../src/accounts/accountSummary.ts
 import { findAccountByQuery } from "../src/accounts/findAccountByQuery.ts";
 import { defineCommand } from "../src/core/command.ts";
 import { formatTime } from "../src/core/format.ts";
-import { requireSupport } from "../src/core/guards.ts";
 import { requiredText } from "../src/core/inputs.ts";
 import { formatUsd } from "../src/ledger/money.ts";
 import { listOrders } from "../src/topups/listOrders.ts";
@@ -13,12 +12,12 @@ import { statusKey } from "../src/topups/orderStatus.ts";
 export default defineCommand({
   name: "account",
   audience: "support",
+  auditAction: "account.lookup",
   descriptionKey: "commands.account.description",
   options: [{ name: "query", kind: "string", required: true, descriptionKey: "commands.account.options.query" }],
   input: z.object({ query: requiredText(120) }),
   async handle(input, ctx) {
     const { t } = ctx;
-    await requireSupport(ctx, "account.lookup", { query: input.query });
     const accountId = await findAccountByQuery(ctx.services, ctx.caller, input.query);
     const summary = await accountSummary(ctx.services.prisma, accountId, 10);
     const identities = await ctx.services.prisma.chatIdentity.findMany({ where: { accountId } });

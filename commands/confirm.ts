@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command.ts";
-import { requireSupport } from "../src/core/guards.ts";
 import { optionalText, requiredText } from "../src/core/inputs.ts";
 import { formatUsd, parseAmount } from "../src/ledger/money.ts";
 import { confirmTopup } from "../src/topups/confirmTopup.ts";
@@ -9,6 +8,7 @@ import { deciderOf } from "../src/topups/decider.ts";
 export default defineCommand({
   name: "confirm",
   audience: "support",
+  auditAction: "topup.confirm",
   descriptionKey: "commands.confirm.description",
   options: [
     { name: "order", kind: "string", required: true, descriptionKey: "commands.confirm.options.order" },
@@ -16,7 +16,6 @@ export default defineCommand({
   ],
   input: z.object({ order: requiredText(64), amount: optionalText(40) }),
   async handle(input, ctx) {
-    await requireSupport(ctx, "topup.confirm", { order: input.order });
     const principal = input.amount ? parseAmount(input.amount) : undefined;
     const { order } = await confirmTopup(ctx.services, { orderRef: input.order, decider: deciderOf(ctx.caller), principal });
     const text = ctx.t("support.confirmed", {

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command.ts";
-import { requireSupport } from "../src/core/guards.ts";
 import { optionalText, requiredText } from "../src/core/inputs.ts";
 import { formatUsd } from "../src/ledger/money.ts";
 import { creditTransfer } from "../src/payments/creditTransfer.ts";
@@ -10,6 +9,7 @@ import { deciderOf } from "../src/topups/decider.ts";
 export default defineCommand({
   name: "payment-credit",
   audience: "support",
+  auditAction: "payment.credit",
   descriptionKey: "commands.payment-credit.description",
   options: [
     { name: "payment", kind: "string", required: true, descriptionKey: "commands.payment-credit.options.payment" },
@@ -18,7 +18,6 @@ export default defineCommand({
   input: z.object({ payment: requiredText(32), target: optionalText(64) }),
   async handle(input, ctx) {
     const { t } = ctx;
-    await requireSupport(ctx, "payment.credit", { payment: input.payment });
     if (!input.target) {
       return {
         blocks: [{ type: "text", text: t("payments.credit_form.intro", { payment: input.payment }) }],

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command.ts";
-import { requireSupport } from "../src/core/guards.ts";
 import { optionalText, requiredText } from "../src/core/inputs.ts";
 import { dismissTransfer } from "../src/payments/creditTransfer.ts";
 import { deciderOf } from "../src/topups/decider.ts";
@@ -9,6 +8,7 @@ import { deciderOf } from "../src/topups/decider.ts";
 export default defineCommand({
   name: "payment-dismiss",
   audience: "support",
+  auditAction: "payment.dismiss",
   descriptionKey: "commands.payment-dismiss.description",
   options: [
     { name: "payment", kind: "string", required: true, descriptionKey: "commands.payment-dismiss.options.payment" },
@@ -17,7 +17,6 @@ export default defineCommand({
   input: z.object({ payment: requiredText(32), note: optionalText(500) }),
   async handle(input, ctx) {
     const { t } = ctx;
-    await requireSupport(ctx, "payment.dismiss", { payment: input.payment });
     if (!input.note) {
       return {
         blocks: [{ type: "text", text: t("payments.dismiss_form.intro", { payment: input.payment }) }],

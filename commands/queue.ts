@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command.ts";
 import { formatTime } from "../src/core/format.ts";
-import { requireSupport } from "../src/core/guards.ts";
 import { formatUsd } from "../src/ledger/money.ts";
 import type { Block } from "../src/reply.ts";
 
@@ -9,12 +8,12 @@ import type { Block } from "../src/reply.ts";
 export default defineCommand({
   name: "queue",
   audience: "support",
+  auditAction: "queue.view",
   descriptionKey: "commands.queue.description",
   options: [],
   input: z.object({}),
   async handle(_input, ctx) {
     const { t } = ctx;
-    await requireSupport(ctx, "queue.view");
     const orders = await ctx.services.prisma.topupOrder.findMany({ where: { status: "submitted" }, orderBy: { submittedAt: "asc" }, take: 20 });
     if (orders.length === 0) return { blocks: [{ type: "text", text: t("support.queue_empty") }], private: true, summary: t("support.queue_empty") };
     const blocks: Block[] = [{ type: "header", text: t("support.queue_title", { count: orders.length }) }];

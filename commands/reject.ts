@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command.ts";
-import { requireSupport } from "../src/core/guards.ts";
 import { optionalText, requiredText } from "../src/core/inputs.ts";
 import { translate } from "../src/i18n.ts";
 import { deciderOf } from "../src/topups/decider.ts";
@@ -9,6 +8,7 @@ import { REJECT_REASONS, rejectTopup } from "../src/topups/rejectTopup.ts";
 export default defineCommand({
   name: "reject",
   audience: "support",
+  auditAction: "topup.reject",
   descriptionKey: "commands.reject.description",
   options: [
     { name: "order", kind: "string", required: true, descriptionKey: "commands.reject.options.order" },
@@ -28,7 +28,6 @@ export default defineCommand({
   }),
   async handle(input, ctx) {
     const { t } = ctx;
-    await requireSupport(ctx, "topup.reject", { order: input.order });
     if (!input.reason) {
       return {
         blocks: [{ type: "text", text: t("support.reject_form.intro", { order: input.order }) }],

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command.ts";
-import { requireSupport } from "../src/core/guards.ts";
 import { requiredText } from "../src/core/inputs.ts";
 import { deciderOf } from "../src/topups/decider.ts";
 import { reopenOrder } from "../src/topups/reopenOrder.ts";
@@ -9,11 +8,11 @@ import { reopenOrder } from "../src/topups/reopenOrder.ts";
 export default defineCommand({
   name: "reopen",
   audience: "support",
+  auditAction: "topup.reopen",
   descriptionKey: "commands.reopen.description",
   options: [{ name: "order", kind: "string", required: true, descriptionKey: "commands.reopen.options.order" }],
   input: z.object({ order: requiredText(64) }),
   async handle(input, ctx) {
-    await requireSupport(ctx, "topup.reopen", { order: input.order });
     const order = await reopenOrder(ctx.services, { orderRef: input.order, decider: deciderOf(ctx.caller) });
     const text = ctx.t("support.reopened", { order: order.orderNo });
     return { blocks: [{ type: "text", text }], private: true, summary: text };

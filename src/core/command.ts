@@ -40,7 +40,10 @@ export interface OptionSpec {
 
 export interface CommandDefinition<S extends z.ZodType = z.ZodType> {
   name: string;
+  /** Who may run it: dispatch refuses a support command to anyone else, and records the refusal. */
   audience: "customer" | "support";
+  /** What the audit log calls this command's attempts ("topup.confirm"); `command.<name>` by default. */
+  auditAction?: string;
   /** Key in locales/ of the one-line description (each locale has its own text). */
   descriptionKey: string;
   /** In the order a text surface takes them positionally: `/credits topup trc20 10`. */

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { recordAudit } from "../audit/recordAudit.ts";
 import { FormErrors, UserError } from "../errors.ts";
 import { translator, type Translator } from "../i18n.ts";
 import type { Reply } from "../reply.ts";
@@ -34,6 +35,10 @@ export async function dispatch(
   const t = translator(caller.locale);
   const definition = registry.find(command);
   if (!definition) return errorReply(t, new UserError("errors.unknown_command", { name: command.slice(0, 40) }));
+  if (definition.audience === "support" && !caller.isSupport) {
+    await refuseNonSupport(services, caller, definition, args);
+    return errorReply(t, new UserError("errors.not_support"));
+  }
 
   const parsed = definition.input.safeParse(args);
   if (!parsed.success) return errorReply(t, zodToFormErrors(parsed.error));
@@ -45,6 +50,22 @@ export async function dispatch(
     if (err instanceof UserError) return errorReply(t, err);
     return internalErrorReply(services.log, err, caller.locale, { command, platform: caller.platform });
   }
+}
+
+/**
+ * Rights are enforced here, once, for every surface: a support command run by anyone else changes
+ * nothing, and the attempt is recorded with who tried and what they named.
+ */
+async function refuseNonSupport(services: Services, caller: Caller, definition: CommandDefinition, args: RawArgs): Promise<void> {
+  const named = Object.fromEntries(Object.entries(args).flatMap(([k, v]) => (typeof v === "string" ? [[k, v.slice(0, 120)]] : [])));
+  await recordAudit(services.prisma, {
+    actorType: "customer",
+    actorId: caller.userId,
+    platform: caller.platform,
+    action: definition.auditAction ?? `command.${definition.name}`,
+    outcome: "refused:not_support",
+    detail: named,
+  });
 }
 
 /** Zod messages in our schemas are locale keys ("errors.tx_hash_format"); others mean "invalid". */
