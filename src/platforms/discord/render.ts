@@ -96,27 +96,35 @@ export function renderButtons(buttons: { kind: CustomIdKind; invocation: Invocat
  * so the order the command wrote is the order the reader sees.
  */
 export async function renderMessage(reply: Reply, files?: FileStore): Promise<RenderedMessage> {
+  const components = renderButtons(buttonsOf(reply));
+  const structured = reply.blocks.some((b) => b.type === "header" || b.type === "fields" || b.type === "image");
+  if (!structured) return { content: plainContent(reply), embeds: [], components, files: [] };
+  const { embeds, rendered } = await renderEmbeds(reply, files);
+  return { content: "", embeds, components, files: rendered };
+}
+
+function buttonsOf(reply: Reply): Parameters<typeof renderButtons>[0] {
   const buttons: Parameters<typeof renderButtons>[0] = [];
   for (const block of reply.blocks) {
     if (block.type !== "buttons") continue;
     for (const b of block.buttons) buttons.push({ kind: b.confirm ? "ck" : "cd", invocation: { command: b.command, args: b.args }, label: b.label, style: b.style });
   }
-  const components = renderButtons(buttons);
+  return buttons;
+}
 
-  const structured = reply.blocks.some((b) => b.type === "header" || b.type === "fields" || b.type === "image");
-  if (!structured) {
-    const lines: string[] = [];
-    for (const block of reply.blocks) {
-      if (block.type === "text") lines.push(block.text);
-      else if (block.type === "context") lines.push(`-# ${block.text}`);
-      else if (block.type === "link") lines.push(`[${block.label}](${block.url})`);
-      else if (block.type === "copy") lines.push(copyLines(block.label, block.value));
-      else if (block.type === "divider") lines.push("");
-    }
-    const content = lines.join("\n").trim() || reply.summary || "…";
-    return { content: truncate(content, LIMITS.content), embeds: [], components, files: [] };
+function plainContent(reply: Reply): string {
+  const lines: string[] = [];
+  for (const block of reply.blocks) {
+    if (block.type === "text") lines.push(block.text);
+    else if (block.type === "context") lines.push(`-# ${block.text}`);
+    else if (block.type === "link") lines.push(`[${block.label}](${block.url})`);
+    else if (block.type === "copy") lines.push(copyLines(block.label, block.value));
+    else if (block.type === "divider") lines.push("");
   }
+  return truncate(lines.join("\n").trim() || reply.summary || "…", LIMITS.content);
+}
 
+async function renderEmbeds(reply: Reply, files?: FileStore): Promise<{ embeds: APIEmbed[]; rendered: RenderedFile[] }> {
   const embeds: APIEmbed[] = [];
   const rendered: RenderedFile[] = [];
   const color = reply.error ? COLOR.error : COLOR.normal;
@@ -181,7 +189,7 @@ export async function renderMessage(reply: Reply, files?: FileStore): Promise<Re
     }
   }
   flush();
-  return { content: "", embeds: embeds.slice(0, LIMITS.embeds), components, files: rendered };
+  return { embeds: embeds.slice(0, LIMITS.embeds), rendered };
 }
 
 /** A value to copy, in a code block of its own (Discord shows a copy button on it). */
