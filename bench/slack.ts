@@ -71,7 +71,7 @@ async function serve(kind: "real" | "bare", apiUrl: string, token: string): Prom
     const { openDatabase } = await import("../src/db/index.ts");
     const { createLogger } = await import("../src/log.ts");
     const { registry } = await import("../commands/index.ts");
-    const { createSlackApp } = await import("../src/platforms/slack/index.ts");
+    const { startWeb } = await import("../src/app/web.ts");
     const env = loadEnv({
       ...process.env,
       LOG_LEVEL: "error",
@@ -85,10 +85,10 @@ async function serve(kind: "real" | "bare", apiUrl: string, token: string): Prom
     });
     const db = await openDatabase({ dataDir: "memory://" });
     const services = await createServices({ env, db, allowDemoMethods: true, log: createLogger({ level: "error" }) });
-    const surface = await createSlackApp(services, registry, { listen: { port: 0, host: "127.0.0.1" } });
-    url = (await surface.start()).url!;
+    const web = await startWeb(services, registry, { port: 0, host: "127.0.0.1" });
+    url = web.url;
     stop = async () => {
-      await surface.stop();
+      await web.stop();
       await db.close();
     };
   }

@@ -1,9 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-/**
- * A request Bolt's HTTPReceiver (customRoutes) or our own server hands over, with `:name` path
- * parameters. Bolt types them as Express's ParamsDictionary (a repeated parameter is an array).
- */
+/** A request as the web server's router hands it over, with its `:name` path parameters. */
 export type RouteRequest = IncomingMessage & { params?: Record<string, string | string[]> };
 
 /** One path parameter as a string ("" when absent). */
@@ -12,9 +9,14 @@ export function pathParam(req: RouteRequest, name: string): string {
   return Array.isArray(value) ? (value[0] ?? "") : (value ?? "");
 }
 
-export interface ApiRoute {
-  path: string;
+/**
+ * What the web server serves: a method, a path with `:name` segments, a node:http handler. Every
+ * part of the web process hands its routes over in this shape (the Slack adapter without
+ * importing it: the shape is structural).
+ */
+export interface Route {
   method: string;
+  path: string;
   handler: (req: RouteRequest, res: ServerResponse) => void;
 }
 

@@ -1,7 +1,8 @@
 import { expect } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { deliverDue } from "../../src/notify/outbox.ts";
-import { createSlackApp, type SlackAppOptions, type SlackSurface } from "../../src/platforms/slack/index.ts";
+import { startWeb } from "../../src/app/web.ts";
+import type { SlackAppOptions, SlackSurface } from "../../src/platforms/slack/index.ts";
 import type { Services } from "../../src/services.ts";
 import { translate, resolveLocale } from "../../src/i18n.ts";
 import { createTestServices, PNG_BYTES } from "../helpers/services.ts";
@@ -36,7 +37,7 @@ export interface SlackHarness {
   standIn: SlackStandIn;
   services: Services;
   surface: SlackSurface;
-  /** http://127.0.0.1:<port> of the Bolt HTTP receiver */
+  /** http://127.0.0.1:<port> of the web server (Slack's routes, the usage API, /healthz, /metrics) */
   base: string;
   events: string;
   close(): Promise<void>;
@@ -58,16 +59,16 @@ export async function startSlackHarness(options: { env?: Record<string, string>;
     },
     now: options.now,
   });
-  const surface = await createSlackApp(services, registry, { listen: { port: 0, host: "127.0.0.1" }, ...options.app });
-  const { url } = await surface.start();
+  // The web process as `npm run web` starts it: one server, Slack's routes mounted on it.
+  const web = await startWeb(services, registry, { port: 0, host: "127.0.0.1", slack: options.app });
   return {
     standIn,
     services,
-    surface,
-    base: url!,
-    events: `${url}/slack/events`,
+    surface: web.slack!,
+    base: web.url,
+    events: `${web.url}/slack/events`,
     async close() {
-      await surface.stop();
+      await web.stop();
       await standIn.close();
       await services.db.close();
     },

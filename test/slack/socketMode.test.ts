@@ -22,7 +22,7 @@ beforeAll(async () => {
       SLACK_API_URL: standIn.apiUrl,
     },
   });
-  surface = await createSlackApp(services, registry, { apiRoutes: false });
+  surface = createSlackApp(services, registry);
   await surface.start();
   await standIn.socketConnected();
 });

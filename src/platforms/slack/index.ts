@@ -1,8 +1,6 @@
 import { webApi } from "@slack/bolt";
-import type { Registry } from "../../core/dispatch.ts";
 import type { Deliverer } from "../../notify/outbox.ts";
 import type { Services } from "../../services.ts";
-import { createSlackApp, type SlackAppOptions, type SlackSurface } from "./app.ts";
 import { boltLogger } from "./boltLogger.ts";
 import { createSlackDeliverer } from "./deliverer.ts";
 import { screenshotLinks } from "./screenshots.ts";
@@ -11,21 +9,15 @@ import { createSlackApi, webClientOptions } from "./webApi.ts";
 import { limitersFromEnv } from "../../limits/index.ts";
 import { limitSlackApi } from "./limitedApi.ts";
 
+/**
+ * The Slack adapter. `createSlackApp` builds the surface; the web process (src/app/web.ts) mounts
+ * its `routes` on its own server, or starts it in Socket Mode. Its `deliverer` sends the outbox.
+ */
 export { createSlackApp, type SlackAppOptions, type SlackSurface } from "./app.ts";
+export { EVENTS_PATH, type SlackRoute } from "./routes.ts";
 export { createSlackDeliverer } from "./deliverer.ts";
 export { limitSlackApi } from "./limitedApi.ts";
 export { slackSettingsFrom, SlackConfigError, type SlackSettings } from "./settings.ts";
-
-/**
- * Starts the Slack surface from the environment: the HTTP receiver on PORT (POST /slack/events,
- * plus the usage API and signed screenshot links on the same server), or Socket Mode when
- * SLACK_APP_TOKEN is set. Its `deliverer` goes into the outbox worker's deliverers as `slack`.
- */
-export async function startSlack(services: Services, registry: Registry, options: SlackAppOptions = {}): Promise<SlackSurface & { url?: string }> {
-  const surface = await createSlackApp(services, registry, options);
-  const { url } = await surface.start();
-  return Object.assign(surface, { url });
-}
 
 /**
  * The Slack deliverer alone, for a worker process that sends the outbox without receiving

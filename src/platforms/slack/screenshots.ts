@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "../../services.ts";
 import type { ScreenshotLinks } from "./blockKit.ts";
+import type { SlackRoute } from "./routes.ts";
 
 /**
  * Support cards link to the payment screenshot instead of embedding it: an image block makes
@@ -36,11 +37,11 @@ export function screenshotLinks(publicUrl: string | undefined, secret: string, n
 }
 
 /** The GET route serving a stored screenshot to whoever holds a valid, unexpired link. */
-export function screenshotRoute(services: Services, secret: string, now: () => number = Date.now) {
+export function screenshotRoute(services: Services, secret: string, now: () => number = Date.now): SlackRoute {
   const key = linkKey(secret);
   return {
     path: `${SCREENSHOT_ROUTE}/:sha256`,
-    method: ["GET"],
+    method: "GET",
     handler: (req: IncomingMessage, res: ServerResponse): void => {
       serve(req, res).catch((err: unknown) => {
         services.log.error({ err }, "screenshot route failed");
