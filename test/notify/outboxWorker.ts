@@ -5,9 +5,10 @@
  */
 import { webApi } from "@slack/bolt";
 import { openDatabase } from "../../src/db/index.ts";
-import { createLimiters, limitSlackApi } from "../../src/limits/index.ts";
+import { createLimiters } from "../../src/limits/index.ts";
 import { runOutbox, type Deliverer } from "../../src/notify/outbox.ts";
 import { createSlackDeliverer } from "../../src/platforms/slack/deliverer.ts";
+import { limitSlackApi } from "../../src/platforms/slack/limitedApi.ts";
 import { createSlackApi, webClientOptions } from "../../src/platforms/slack/webApi.ts";
 
 const rate = Number(process.env.RATE_PER_SECOND);
