@@ -261,23 +261,20 @@ async function creditInOneStatement(tx: Tx, prepared: Prepared): Promise<Posting
   };
 }
 
-/** Debits and mixed postings: spending order and the below-zero rule need the balances in hand. */
-async function postWithChecks(tx: Tx, prepared: Prepared): Promise<PostingResult> {
-  const { request, hash, accountIds, idList } = prepared;
-  const read = await tx.$queryRaw<FreshBalance[]>`
-    SELECT acc."id"::text AS account_id, f."bucket", f."amount"
-    FROM (SELECT "id" FROM "accounts" WHERE "id" IN (${idList}) ORDER BY "id" FOR UPDATE) acc
-    LEFT JOIN LATERAL "ledger_fresh_balances"(acc."id") f ON true`;
-  const locked = new Set(read.map((r) => r.account_id));
-  if (locked.size !== accountIds.length) throw missingAccount(prepared, locked);
-
-  const balances = balancesFrom(prepared, read);
-  const before = new Map(accountIds.map((id) => [id, totalOf(balances.get(id)!)]));
-
-  const spendingOrder = request.spendingOrder ?? DEFAULT_SPENDING_ORDER;
+/**
+ * A posting's entries, planned on the balances its locks read (no I/O): an api_usage debit with
+ * no bucket is split in spending order, and each line is applied to `balances`, which become the
+ * balances after. `refused` when a line other than api_usage takes a bucket or the account below
+ * zero: only usage, which already happened, may.
+ */
+export function planPostingLines(
+  lines: readonly PostingLine[],
+  balances: Map<string, BucketBalances>,
+  spendingOrder: readonly Bucket[],
+): { planned: Omit<PostedEntry, "id">[]; refused: boolean } {
   const planned: Omit<PostedEntry, "id">[] = [];
   let refused = false;
-  for (const line of request.lines) {
+  for (const line of lines) {
     const current = balances.get(line.accountId)!;
     const parts = line.bucket ? [{ bucket: line.bucket, amount: line.amount }] : splitDebit(-line.amount, current, spendingOrder);
     for (const part of parts) {
@@ -293,6 +290,23 @@ async function postWithChecks(tx: Tx, prepared: Prepared): Promise<PostingResult
       });
     }
   }
+  return { planned, refused };
+}
+
+/** Debits and mixed postings: spending order and the below-zero rule need the balances in hand. */
+async function postWithChecks(tx: Tx, prepared: Prepared): Promise<PostingResult> {
+  const { request, hash, accountIds, idList } = prepared;
+  const read = await tx.$queryRaw<FreshBalance[]>`
+    SELECT acc."id"::text AS account_id, f."bucket", f."amount"
+    FROM (SELECT "id" FROM "accounts" WHERE "id" IN (${idList}) ORDER BY "id" FOR UPDATE) acc
+    LEFT JOIN LATERAL "ledger_fresh_balances"(acc."id") f ON true`;
+  const locked = new Set(read.map((r) => r.account_id));
+  if (locked.size !== accountIds.length) throw missingAccount(prepared, locked);
+
+  const balances = balancesFrom(prepared, read);
+  const before = new Map(accountIds.map((id) => [id, totalOf(balances.get(id)!)]));
+
+  const { planned, refused } = planPostingLines(request.lines, balances, request.spendingOrder ?? DEFAULT_SPENDING_ORDER);
   if (refused) {
     // A key posted earlier keeps its first result, whatever the balance is now.
     const existing = await tx.posting.findUnique({ where: { idempotencyKey: request.idempotencyKey }, select: { id: true } });
