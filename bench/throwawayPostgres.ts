@@ -66,6 +66,67 @@ export async function benchDatabase(label: string): Promise<{ url: string; close
   };
 }
 
+/**
+ * A PostgreSQL server for one benchmark run that needs several databases side by side (so that
+ * what it compares shares one server and one machine): DATABASE_URL's server when it is set, a
+ * throw-away one from scripts/start-postgres.sh otherwise. `close` drops the databases it created,
+ * and stops and deletes a throw-away server.
+ */
+export async function benchServer(): Promise<{ createDatabase(label: string): Promise<string>; close(): Promise<void> }> {
+  const created: string[] = [];
+  let base = process.env.DATABASE_URL;
+  let stop: (() => void) | undefined;
+  if (!base) {
+    const dir = mkdtempSync(path.join(tmpdir(), "bench-pg-"));
+    const port = await freePort();
+    base = execFileSync(START_SCRIPT, [dir, String(port)], { encoding: "utf8" }).trim();
+    console.log(`(throw-away PostgreSQL on port ${port}; set DATABASE_URL to use your own server)`);
+    stop = () => {
+      const args = ["-D", dir, "-m", "fast", "-w", "stop"];
+      const ctl = path.join(pgBin(), "pg_ctl");
+      if (process.getuid?.() === 0) execFileSync("runuser", ["-u", "postgres", "--", ctl, ...args], { stdio: "ignore" });
+      else execFileSync(ctl, args, { stdio: "ignore" });
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }
+  const admin = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: base });
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    async createDatabase(label) {
+      const name = `bench_${label}_${randomBytes(4).toString("hex")}`;
+      await admin((client) => client.query(`CREATE DATABASE "${name}"`));
+      created.push(name);
+      const url = new URL(base!);
+      url.pathname = `/${name}`;
+      return url.toString();
+    },
+    async close() {
+      if (stop) return stop();
+      await admin(async (client) => {
+        for (const name of created) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      });
+    },
+  };
+}
+
+/** CPU time (ms) a process has used so far, from /proc (Linux); null where that cannot be read. */
+export function processCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
