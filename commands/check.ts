@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { resolveAccount } from "../src/accounts/resolveAccount.ts";
-import { verdictBlocks } from "../src/chain/verdictBlocks.ts";
+import { verdictBlocks } from "../src/views/verdictBlocks.ts";
 import { defineCommand } from "../src/core/command.ts";
 import { optionalText, requiredText } from "../src/core/inputs.ts";
 import { checkTransfer } from "../src/payments/checkTransfer.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { verdictBlocks } from "../src/chain/verdictBlocks.ts";
+import { verdictBlocks } from "../src/views/verdictBlocks.ts";
 import { recheckOrder } from "../src/chain/recheckOrder.ts";
 import { defineCommand } from "../src/core/command.ts";
 import { requiredText } from "../src/core/inputs.ts";

@@ -3,6 +3,7 @@ import { every } from "../lib/loop.ts";
 import { countDeliveries } from "../metrics.ts";
 import { runOutbox, type Deliverers } from "../notify/outbox.ts";
 import type { Services } from "../services.ts";
+import { outboxRenderer } from "../views/outbox.ts";
 import { expireOrders } from "../topups/expireOrders.ts";
 import { startChainWatcher } from "../chain/watcher.ts";
 import { closeChainClients } from "../chain/rpc.ts";
@@ -40,7 +41,7 @@ export async function startWorker(
     Object.entries(deliverers).map(([platform, deliverer]) => [platform, countDeliveries(platform, deliverer)]),
   );
   const loops = [
-    runOutbox({ prisma: services.prisma, deliverers: counted, log: services.log, pollMs: services.env.OUTBOX_POLL_MS, signal }),
+    runOutbox({ prisma: services.prisma, deliverers: counted, render: outboxRenderer(services), log: services.log, pollMs: services.env.OUTBOX_POLL_MS, signal }),
     every(
       EXPIRY_INTERVAL_MS,
       signal,

@@ -47,7 +47,7 @@ export async function saveVerdictIn(tx: Tx, services: Services, input: SaveVerdi
     });
   }
   if (input.reviewNote || cardSignature(previous) !== cardSignature(input.verdict)) {
-    await updateSupportCard(tx, services, updated, `verdict:${Date.parse(input.verdict.checkedAt)}`);
+    await updateSupportCard(tx, updated, `verdict:${Date.parse(input.verdict.checkedAt)}`);
   }
   return updated;
 }

@@ -2,8 +2,17 @@ import { randomUUID } from "node:crypto";
 import type { Tx } from "../db/index.ts";
 import type { AccountMovement } from "../ledger/postEntries.ts";
 import { spendSince } from "../ledger/spendSince.ts";
-import { localeOf, lowBalanceMessage } from "./lowBalanceMessage.ts";
 import { enqueue } from "./outbox.ts";
+
+/** The outbox's reference to a low-balance message: the facts at the moment the balance crossed the threshold. */
+export interface LowBalanceRef {
+  view: "low_balance";
+  locale: string;
+  /** micro-USD, as decimal strings (JSON has no bigint). */
+  balance: string;
+  threshold: string;
+  spent24h: string;
+}
 
 /** An account's alert setting: no threshold means alerts are off. */
 export interface AlertState {
@@ -64,12 +73,19 @@ export async function afterBalanceChange(tx: Tx, movement: AccountMovement, opti
   if (!identity) return transition;
   const now = options.now ?? new Date();
   const spent24h = await spendSince(tx, movement.accountId, new Date(now.getTime() - DAY_MS));
+  const payload: LowBalanceRef = {
+    view: "low_balance",
+    locale: state.locale,
+    balance: movement.after.toString(),
+    threshold: state.threshold!.toString(),
+    spent24h: spent24h.toString(),
+  };
   await enqueue(tx, {
     dedupeKey: `low-balance:${movement.accountId}:${options.cause ?? randomUUID()}`,
     platform: identity.platform as "slack" | "discord" | "console",
     kind: "dm",
     recipient: { type: "user", workspaceId: identity.workspaceId, userId: identity.userId },
-    payload: lowBalanceMessage(localeOf(state.locale), { balance: movement.after, threshold: state.threshold!, spent24h }),
+    payload,
   });
   return transition;
 }

@@ -18,29 +18,54 @@ export type Recipient =
 
 export type OutboxKind = "dm" | "support_card" | "card_update" | "support_note";
 
+/**
+ * A message the outbox draws when it delivers it, from the state of what it is about at that
+ * moment (an order's card, a customer's message): `view` names the view, the rest says what to
+ * draw. The views live above the domain (src/views); the worker hands the outbox its renderer.
+ */
+export interface ViewRef {
+  view: string;
+}
+
+/** What an outbox row carries: a reply written out, or a view drawn at delivery. */
+export type OutboxPayload = Reply | ViewRef;
+
+/** Draws a message's view; null when what it was about is gone (nothing to send). */
+export type OutboxRenderer = (message: QueuedMessage) => Promise<Reply | null>;
+
 export interface OutboxInput {
   /** One event, one key: enqueuing the same key again is a no-op. */
   dedupeKey: string;
   platform: Platform;
   kind: OutboxKind;
   recipient: Recipient;
-  payload: Reply;
+  payload: OutboxPayload;
   /** The support card this message posts or edits ("order:<id>", "transfer:<id>"), so its message id can be recorded. */
   cardKey?: string;
 }
 
-export interface OutboxMessageView {
+/** A claimed row, as stored. */
+export interface QueuedMessage {
   id: bigint;
   dedupeKey: string;
   platform: Platform;
   kind: OutboxKind;
   recipient: Recipient;
-  payload: Reply & { cardKey?: string; orderId?: string };
+  payload: OutboxPayload & { cardKey?: string; orderId?: string };
   attempts: number;
 }
 
+/** A message ready for a deliverer: its reply drawn. */
+export interface OutboxMessageView extends Omit<QueuedMessage, "payload"> {
+  payload: Reply & { cardKey?: string; orderId?: string };
+}
+
+export function isViewRef(payload: OutboxPayload): payload is ViewRef {
+  return typeof (payload as ViewRef).view === "string";
+}
+
 /** The card a message posts or edits; rows queued before card keys name their order instead. */
-export function cardKeyOf(message: Pick<OutboxMessageView, "recipient" | "payload">): string | undefined {
+export function cardKeyOf(message: Pick<QueuedMessage, "recipient" | "payload">): string | undefined {
   const recipient = message.recipient as Recipient | { type: "card"; orderId: string };
   if (recipient.type === "card") return "cardKey" in recipient ? recipient.cardKey : `order:${recipient.orderId}`;
   if (message.payload.cardKey) return message.payload.cardKey;
@@ -96,7 +121,7 @@ interface ClaimedRow {
   attempts: number;
 }
 
-export async function claimDue(prisma: PrismaClient, limit: number, platforms: Platform[]): Promise<OutboxMessageView[]> {
+export async function claimDue(prisma: PrismaClient, limit: number, platforms: Platform[]): Promise<QueuedMessage[]> {
   if (platforms.length === 0) return [];
   const rows = await prisma.$queryRaw<ClaimedRow[]>`
     UPDATE "outbox_messages" SET "lockedUntil" = now() + make_interval(secs => ${LEASE_SECONDS}), "attempts" = "attempts" + 1
@@ -118,12 +143,12 @@ export async function claimDue(prisma: PrismaClient, limit: number, platforms: P
       platform: r.platform as Platform,
       kind: r.kind as OutboxKind,
       recipient: (typeof r.recipient === "string" ? JSON.parse(r.recipient) : r.recipient) as Recipient,
-      payload: (typeof r.payload === "string" ? JSON.parse(r.payload) : r.payload) as Reply,
+      payload: (typeof r.payload === "string" ? JSON.parse(r.payload) : r.payload) as QueuedMessage["payload"],
       attempts: r.attempts,
     }));
 }
 
-export async function settle(prisma: PrismaClient, message: OutboxMessageView, outcome: DeliveryOutcome): Promise<void> {
+export async function settle(prisma: PrismaClient, message: QueuedMessage, outcome: DeliveryOutcome): Promise<void> {
   if (outcome.status === "sent") {
     await prisma.$transaction(async (tx) => {
       await tx.outboxMessage.update({
@@ -162,8 +187,18 @@ export async function settle(prisma: PrismaClient, message: OutboxMessageView, o
 export interface DrainOptions {
   prisma: PrismaClient;
   deliverers: Deliverers;
+  /** Draws the messages queued as views (src/views' outboxRenderer). */
+  render: OutboxRenderer;
   log?: Logger;
   batchSize?: number;
+}
+
+/** The message as its deliverer takes it: a view drawn now; a reply as written. */
+async function drawn(message: QueuedMessage, render: OutboxRenderer): Promise<OutboxMessageView | null> {
+  const { payload } = message;
+  if (!isViewRef(payload)) return { ...message, payload };
+  const reply = await render(message);
+  return reply && { ...message, payload: { ...reply, cardKey: payload.cardKey } };
 }
 
 /** Claims and delivers what is due once; returns how many messages were handled. */
@@ -174,7 +209,8 @@ export async function deliverDue(options: DrainOptions): Promise<number> {
     const deliverer = options.deliverers[message.platform]!;
     let outcome: DeliveryOutcome;
     try {
-      outcome = await deliverer.deliver(message);
+      const ready = await drawn(message, options.render);
+      outcome = ready ? await deliverer.deliver(ready) : { status: "failed", error: "nothing to draw: what the message was about is gone" };
     } catch (err) {
       outcome = { status: "retry", error: err instanceof Error ? err.message : String(err) };
     }

@@ -14,7 +14,7 @@ import { formatOrderNo, normalizeOrderRef } from "../topups/orderStatus.ts";
 import { chainProofKey } from "../topups/proofKey.ts";
 import { Refusal, refuse } from "../topups/refusal.ts";
 import { formatPaymentNo, parsePaymentRef } from "./paymentNo.ts";
-import { updateTransferCard } from "./transferCard.ts";
+import { updateTransferCard } from "./transferCardOutbox.ts";
 import { toOrder, updateOrder } from "../topups/order.ts";
 
 export interface CreditTransferInput {
@@ -195,6 +195,6 @@ async function orderForAccount(tx: Tx, services: Services, network: UsdtNetwork,
     },
   });
   const created = toOrder(order);
-  await postSupportCard(tx, services, created);
+  await postSupportCard(tx, created);
   return created;
 }

@@ -15,7 +15,7 @@ import { chainProofKey } from "../topups/proofKey.ts";
 import { Refusal } from "../topups/refusal.ts";
 import { matchTransfer, type TransferContext, type UnmatchedReason } from "./matchTransfer.ts";
 import { formatPaymentNo } from "./paymentNo.ts";
-import { postTransferCard } from "./transferCard.ts";
+import { postTransferCard } from "./transferCardOutbox.ts";
 import { updateOrder } from "../topups/order.ts";
 
 /** What became of one transfer the log scan found. */
@@ -108,7 +108,7 @@ async function settleStrongMatch(services: Services, network: UsdtNetwork, detec
     if (citesOther) {
       // The customer cited another transaction: keep their proof, and tell support this one came.
       const noted = await updateOrder(tx, order.id, { reviewNote: `${paymentNo}: ${transfer.txHash}` });
-      await updateSupportCard(tx, services, noted, `detected:${id}`);
+      await updateSupportCard(tx, noted, `detected:${id}`);
     } else {
       const updated = await updateOrder(tx, order.id, {
           status: "submitted",
@@ -119,8 +119,8 @@ async function settleStrongMatch(services: Services, network: UsdtNetwork, detec
           proofKey,
           proofLogIndex: order.proofKey === null ? transfer.logIndex : order.proofLogIndex,
         });
-      if (status === "pending") await postSupportCard(tx, services, updated);
-      else await updateSupportCard(tx, services, updated, `detected:${id}`);
+      if (status === "pending") await postSupportCard(tx, updated);
+      else await updateSupportCard(tx, updated, `detected:${id}`);
     }
     await recordAudit(tx, {
       actorType: "system",

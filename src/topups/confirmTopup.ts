@@ -154,7 +154,7 @@ export async function confirmLockedOrder(tx: Tx, services: Services, order: Orde
     detail: { principal: principal.toString(), bonus: bonus.toString(), from: status, ...options.auditDetail },
   });
   await enqueue(tx, orderMessageOutbox(confirmed, { kind: "confirmed", automatic: decider.type === "system" }));
-  await updateSupportCard(tx, services, confirmed, "confirmed", decider.type === "system" ? undefined : deciderLabel(decider));
+  await updateSupportCard(tx, confirmed, "confirmed");
   for (const movement of posting.accounts) await afterBalanceChange(tx, movement, { cause: `topup:${order.id}`, now: services.now() });
   return { order: confirmed, posting };
 }

@@ -21,3 +21,21 @@ export async function lockOrder(tx: Tx, orderId: string): Promise<Order> {
   await tx.$queryRaw`SELECT "id" FROM "topup_orders" WHERE "id" = ${orderId}::uuid FOR UPDATE`;
   return toOrder(await tx.topupOrder.findUniqueOrThrow({ where: { id: orderId } }));
 }
+
+/** An order by id, or null: for what is drawn later from an order that may be gone. */
+export async function findOrderById(tx: Tx, id: string): Promise<Order | null> {
+  const row = await tx.topupOrder.findUnique({ where: { id } });
+  return row && toOrder(row);
+}
+
+/** The other orders whose proof carries this order's screenshot. */
+export async function ordersWithSameScreenshot(tx: Tx, order: Pick<Order, "id" | "screenshotSha256">): Promise<string[]> {
+  if (!order.screenshotSha256) return [];
+  const others = await tx.topupOrder.findMany({
+    where: { screenshotSha256: order.screenshotSha256, id: { not: order.id } },
+    select: { orderNo: true },
+    orderBy: { seq: "asc" },
+    take: 5,
+  });
+  return others.map((o) => o.orderNo);
+}

@@ -55,7 +55,7 @@ export async function rejectTopup(services: Services, input: RejectInput) {
         detail: { reason: input.reason, note: note ?? null },
       });
       await enqueue(tx, orderMessageOutbox(rejected, { kind: "rejected" }));
-      await updateSupportCard(tx, services, rejected, "rejected", deciderLabel(decider));
+      await updateSupportCard(tx, rejected, "rejected");
       return rejected;
     });
   } catch (err) {

@@ -51,7 +51,7 @@ export async function reopenOrder(services: Services, input: { orderRef: string;
         detail: { previousReason: order.rejectReason, previousNote: order.rejectNote, by: deciderLabel(input.decider) },
       });
       await enqueue(tx, { ...orderMessageOutbox(reopened, { kind: "reopened" }), dedupeKey: `order:${order.id}:dm:reopened:${services.now().getTime()}` });
-      await updateSupportCard(tx, services, reopened, `reopened:${services.now().getTime()}`);
+      await updateSupportCard(tx, reopened, `reopened:${services.now().getTime()}`);
       return reopened;
     });
   } catch (err) {

@@ -97,8 +97,8 @@ export async function submitProof(services: Services, input: SubmitProofInput) {
         accountId: order.accountId,
         detail: { txHash, ...(proofLogIndex !== null ? { logIndex: proofLogIndex } : {}) },
       });
-      if (resubmitted) await updateSupportCard(tx, services, updated, `proof:${Date.parse(services.now().toISOString())}`);
-      else await postSupportCard(tx, services, updated);
+      if (resubmitted) await updateSupportCard(tx, updated, `proof:${Date.parse(services.now().toISOString())}`);
+      else await postSupportCard(tx, updated);
       return updated;
     });
   } catch (err) {

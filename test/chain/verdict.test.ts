@@ -2,7 +2,8 @@ import { zeroPadValue, toBeHex } from "ethers";
 import { describe, expect, it } from "vitest";
 import { decideAuto } from "../../src/chain/decideAuto.ts";
 import { hexToTron } from "../../src/chain/tron.ts";
-import { verdictBlocks } from "../../src/chain/verdictBlocks.ts";
+import { parseVerdict } from "../../src/chain/verdict.ts";
+import { verdictBlocks } from "../../src/views/verdictBlocks.ts";
 import { applyReceipt, decodeTransferLog, finish, TRANSFER_TOPIC, type TransferVerdict } from "../../src/chain/verifyTransfer.ts";
 import { translator } from "../../src/i18n.ts";
 import { parseMethods, type UsdtNetwork } from "../../src/topups/methods.ts";
@@ -141,9 +142,13 @@ describe("verdict card lines", () => {
     expect(text).not.toContain("✓");
   });
 
-  it("ignores what is not a verdict of a known version", () => {
+  it("ignores what is not a verdict of a known version (the order read model parses it once)", () => {
     expect(verdictBlocks(null, en)).toEqual([]);
-    expect(verdictBlocks({ checks: [] }, en)).toEqual([]);
+    expect(parseVerdict({ checks: [] })).toBeNull();
+    const stored = blankVerdict(network());
+    expect(parseVerdict({ ...stored, version: 2 })).toBeNull();
+    expect(verdictBlocks(parseVerdict({ checks: [] }), en)).toEqual([]);
+    expect(parseVerdict(JSON.parse(JSON.stringify(stored)))).toEqual(stored);
   });
 });
 

@@ -5,7 +5,7 @@ import { autoConfirmOrder } from "../../src/chain/autoConfirmOrder.ts";
 import { recheckOrder } from "../../src/chain/recheckOrder.ts";
 import { closeChainClients } from "../../src/chain/rpc.ts";
 import { hexToTron } from "../../src/chain/tron.ts";
-import { verdictBlocks } from "../../src/chain/verdictBlocks.ts";
+import { verdictBlocks } from "../../src/views/verdictBlocks.ts";
 import type { TransferVerdict } from "../../src/chain/verifyTransfer.ts";
 import { startChainWatcher, watchNetworkOnce } from "../../src/chain/watcher.ts";
 import type { Caller } from "../../src/core/command.ts";
@@ -20,6 +20,7 @@ import { createOrder } from "../../src/topups/createOrder.ts";
 import { findMethod, parseMethods, type UsdtNetwork } from "../../src/topups/methods.ts";
 import { rejectTopup } from "../../src/topups/rejectTopup.ts";
 import { submitProof } from "../../src/topups/submitProof.ts";
+import { drawn } from "../helpers/outbox.ts";
 import { createTestServices, PNG_BYTES } from "../helpers/services.ts";
 import { deployTestTokens, payThroughContract, revertedTransfer, startAnvil, transfer, type AnvilChain, type TestTokens } from "./anvil.ts";
 import { startRpcProxy, type RpcProxy } from "./rpcProxy.ts";
@@ -131,7 +132,7 @@ describe("chain watcher against anvil", () => {
     const rows = await services.prisma.outboxMessage.findMany({ where: { kind: "card_update" }, orderBy: { id: "desc" } });
     const card = rows.find((r) => (r.payload as { cardKey?: string }).cardKey === `order:${orderId}`);
     expect(card, "a card update was enqueued").toBeTruthy();
-    return (card!.payload as unknown as Reply).blocks.map((b) => ("text" in b ? b.text : "fields" in b ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : "")).join("\n");
+    return (await drawn(services, card!)).blocks.map((b) => ("text" in b ? b.text : "fields" in b ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : "")).join("\n");
   }
 
 
@@ -163,7 +164,7 @@ describe("chain watcher against anvil", () => {
     const credited = await services.prisma.creditedLog.findMany({ where: { txHash: paid.txHash } });
     expect(credited).toEqual([expect.objectContaining({ chainKey: `evm:${chain.chainId}`, network: "auto6", orderId: paid.orderId, logIndex: verdict.matchedLogIndexes[0], amountRaw: paid.paid.toString() })]);
     const dm = await services.prisma.outboxMessage.findFirstOrThrow({ where: { dedupeKey: `order:${paid.orderId}:dm:confirmed` } });
-    expect(JSON.stringify(dm.payload)).toContain(
+    expect(JSON.stringify(await drawn(services, dm))).toContain(
       t("topups.dm.confirmed_auto", { order: paid.orderNo, principal: formatUsd(paid.credit.principal), bonus: formatUsd(paid.credit.bonus), total: formatUsd(paid.paid + paid.credit.bonus) }),
     );
     const card = await lastCardText(paid.orderId);

@@ -6,6 +6,7 @@ import { formatDecimal, formatUsd } from "../../src/ledger/money.ts";
 import { reconcile } from "../../src/ledger/reconcile.ts";
 import type { Services } from "../../src/services.ts";
 import { runConsole, lastOrderNo } from "../helpers/consoleScript.ts";
+import { drawn } from "../helpers/outbox.ts";
 import { createTestServices, PNG_BYTES } from "../helpers/services.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "cd-console-"));
@@ -92,7 +93,7 @@ describe("top-up lifecycle through the console", () => {
         const decided = await runConsole(services, ["/as support", `reject ${order}`, String(Object.keys(expected).indexOf(reason) + 1), "see the explorer"]);
         expect(decided).toContain("📩 Direct message to alice");
         const dm = await services.prisma.outboxMessage.findFirstOrThrow({ where: { kind: "dm", dedupeKey: { contains: "rejected" } }, orderBy: { id: "desc" } });
-        const text_ = JSON.stringify(dm.payload);
+        const text_ = JSON.stringify(await drawn(services, dm));
         expect(text_).toContain(text);
         expect(text_).toContain(order);
         expect(text_).toContain("see the explorer");

@@ -1,6 +1,7 @@
 import { InteractionResponseType, type APIAttachment, type APIInteraction, type APIMessage, type APIModalInteractionResponseCallbackData, type APIUser } from "discord.js";
 import { registry } from "../../commands/index.ts";
 import { deliverDue, type Deliverer } from "../../src/notify/outbox.ts";
+import { outboxRenderer } from "../../src/views/outbox.ts";
 import { startDiscord, type DiscordSurface } from "../../src/platforms/discord/index.ts";
 import type { Services } from "../../src/services.ts";
 import { createTestServices } from "../helpers/services.ts";
@@ -124,7 +125,7 @@ export function button(message: APIMessage | undefined, prefix: string): string 
 /** Delivers what is due until nothing is (bounded). */
 export async function drain(h: Harness, rounds = 10): Promise<void> {
   for (let i = 0; i < rounds; i += 1) {
-    const handled = await deliverDue({ prisma: h.services.prisma, deliverers: { discord: h.deliverer } });
+    const handled = await deliverDue({ prisma: h.services.prisma, deliverers: { discord: h.deliverer }, render: outboxRenderer(h.services) });
     if (handled === 0) return;
   }
 }

@@ -5,11 +5,12 @@ import { createRegistry, dispatch } from "../../src/core/dispatch.ts";
 import { translator } from "../../src/i18n.ts";
 import { postEntries } from "../../src/ledger/postEntries.ts";
 import { afterBalanceChange, alertTransition } from "../../src/notify/lowBalance.ts";
-import { timeLeftText } from "../../src/notify/lowBalanceMessage.ts";
+import { timeLeftText } from "../../src/views/lowBalanceMessage.ts";
 import type { Reply } from "../../src/reply.ts";
 import type { Services } from "../../src/services.ts";
 import { ingestUsage } from "../../src/usage/ingestUsage.ts";
 import { parseUsageBatch } from "../../src/usage/usageRecord.ts";
+import { drawn } from "../helpers/outbox.ts";
 import { createTestServices } from "../helpers/services.ts";
 import { accountWith, USD, usageRecord } from "../usage/fixtures.ts";
 
@@ -72,7 +73,7 @@ describe("low-balance alert", () => {
     expect(messages).toHaveLength(1);
     const [first] = messages;
     expect(first).toMatchObject({ platform: "slack", kind: "dm", status: "pending", recipient: { type: "user", workspaceId: "T1", userId: "U-low-1" } });
-    const payload = first.payload as unknown as Reply;
+    const payload = await drawn(services, first);
     const lines = texts(payload).join("\n");
     expect(lines).toContain("Balance: $4.00");
     expect(lines).toContain("Alert threshold: $5.00");
@@ -100,7 +101,7 @@ describe("low-balance alert", () => {
     const accountId = await linkedAccount("U-low-zh", 6n * USD, "zh-CN");
     await spend(accountId, 2n * USD, 30); // outside the last 24 h
     const [message] = await alertsFor(accountId);
-    const lines = texts(message.payload as unknown as Reply).join("\n");
+    const lines = texts(await drawn(services, message)).join("\n");
     expect(lines).toContain("余额: $4.00");
     expect(lines).toContain("最近 24 小时没有消费");
   });

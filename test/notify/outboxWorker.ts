@@ -11,6 +11,11 @@ import { createSlackDeliverer } from "../../src/platforms/slack/deliverer.ts";
 import { limitSlackApi } from "../../src/platforms/slack/limitedApi.ts";
 import { createSlackApi, webClientOptions } from "../../src/platforms/slack/webApi.ts";
 
+/** The test queues written-out messages: nothing is drawn. */
+const writtenOut = async (): Promise<never> => {
+  throw new Error("a written-out message was sent to the renderer");
+};
+
 const rate = Number(process.env.RATE_PER_SECOND);
 const db = await openDatabase({ url: process.env.DATABASE_URL, poolSize: 4 });
 const limiters = createLimiters({
@@ -44,7 +49,7 @@ process.stdout.write("ready\n");
 // limit allows, so that the limit and nothing else decides the pace.
 const loops = Number(process.env.LOOPS ?? 4);
 await Promise.all(
-  Array.from({ length: loops }, () => runOutbox({ prisma: db.prisma, deliverers: { slack: counting }, pollMs: 50, batchSize: 5, signal: stop.signal })),
+  Array.from({ length: loops }, () => runOutbox({ prisma: db.prisma, deliverers: { slack: counting }, render: writtenOut, pollMs: 50, batchSize: 5, signal: stop.signal })),
 );
 await api.stop();
 await limiters.close();

@@ -11,6 +11,11 @@ const dm = (key: string) => ({
   payload: { blocks: [{ type: "text" as const, text: key }] },
 });
 
+/** These messages are written out, not views: nothing is drawn. */
+const writtenOut = async (): Promise<never> => {
+  throw new Error("a written-out message was sent to the renderer");
+};
+
 let db: Database;
 beforeAll(async () => {
   db = await openTestDatabase();
@@ -44,14 +49,14 @@ describe("outbox", () => {
         return { status: "sent" };
       },
     };
-    await deliverDue({ prisma: db.prisma, deliverers: { slack: flaky } });
+    await deliverDue({ prisma: db.prisma, deliverers: { slack: flaky }, render: writtenOut });
     const afterFirst = await db.prisma.outboxMessage.findFirstOrThrow({ where: { dedupeKey: "event-2" } });
     expect(afterFirst.status).toBe("pending");
     expect(afterFirst.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + backoffMs(1) - 2000);
-    expect(await deliverDue({ prisma: db.prisma, deliverers: { slack: flaky } })).toBe(0);
+    expect(await deliverDue({ prisma: db.prisma, deliverers: { slack: flaky }, render: writtenOut })).toBe(0);
     for (let i = 0; i < 3; i++) {
       await timePasses();
-      await deliverDue({ prisma: db.prisma, deliverers: { slack: flaky } });
+      await deliverDue({ prisma: db.prisma, deliverers: { slack: flaky }, render: writtenOut });
     }
     expect(seen.filter((k) => k === "event-2")).toHaveLength(3);
     const done = await db.prisma.outboxMessage.findFirstOrThrow({ where: { dedupeKey: "event-2" } });
@@ -62,12 +67,12 @@ describe("outbox", () => {
   it("honours a platform's retry-after, and gives up after the last attempt", async () => {
     await db.prisma.$transaction((tx) => enqueue(tx, dm("event-3")));
     const limited: Deliverer = { deliver: async () => ({ status: "retry", afterMs: 600_000, error: "429" }) };
-    await deliverDue({ prisma: db.prisma, deliverers: { slack: limited } });
+    await deliverDue({ prisma: db.prisma, deliverers: { slack: limited }, render: writtenOut });
     const row = await db.prisma.outboxMessage.findFirstOrThrow({ where: { dedupeKey: "event-3" } });
     expect(row.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 590_000);
     for (let i = 1; i < MAX_ATTEMPTS + 2; i++) {
       await timePasses();
-      await deliverDue({ prisma: db.prisma, deliverers: { slack: limited } });
+      await deliverDue({ prisma: db.prisma, deliverers: { slack: limited }, render: writtenOut });
     }
     const dead = await db.prisma.outboxMessage.findFirstOrThrow({ where: { dedupeKey: "event-3" } });
     expect(dead.status).toBe("dead");
@@ -82,8 +87,8 @@ describe("outbox", () => {
         return { status: "sent" };
       },
     };
-    await deliverDue({ prisma: db.prisma, deliverers: { slack: blocked } });
-    await deliverDue({ prisma: db.prisma, deliverers: { slack: blocked } });
+    await deliverDue({ prisma: db.prisma, deliverers: { slack: blocked }, render: writtenOut });
+    await deliverDue({ prisma: db.prisma, deliverers: { slack: blocked }, render: writtenOut });
     const rows = await db.prisma.outboxMessage.findMany({ where: { dedupeKey: { startsWith: "event-4" } }, orderBy: { id: "asc" } });
     expect(rows.map((r) => [r.kind, r.status])).toEqual([["dm", "dead"], ["support_note", "sent"]]);
   });

@@ -23,6 +23,7 @@ import { findMethod, parseMethods, type UsdtNetwork } from "../../src/topups/met
 import { rejectTopup } from "../../src/topups/rejectTopup.ts";
 import { reopenOrder } from "../../src/topups/reopenOrder.ts";
 import { submitProof } from "../../src/topups/submitProof.ts";
+import { drawn } from "../helpers/outbox.ts";
 import { createTestServices, PNG_BYTES, TEST_METHODS_JSON } from "../helpers/services.ts";
 import { batchWithdrawal, deployTestTokens, startAnvil, transfer, type AnvilChain, type TestTokens } from "../chain/anvil.ts";
 import { startRpcProxy, type RpcProxy } from "../chain/rpcProxy.ts";
@@ -130,7 +131,7 @@ describe("payment attribution against anvil", () => {
     const rows = await services.prisma.outboxMessage.findMany({ where: { kind: { in: ["support_card", "card_update"] } }, orderBy: { id: "desc" } });
     const row = rows.find((r) => (r.payload as { cardKey?: string }).cardKey === cardKey);
     expect(row, `a card for ${cardKey}`).toBeTruthy();
-    return JSON.stringify((row!.payload as unknown as Reply).blocks);
+    return JSON.stringify((await drawn(services, row!)).blocks);
   }
 
   it("the attack: a copied hash earns the attacker nothing, and the victim is credited by detection without a hash", async () => {
@@ -206,7 +207,7 @@ describe("payment attribution against anvil", () => {
       const row = await services.prisma.chainTransfer.findFirstOrThrow({ where: { txHash: hash.toLowerCase() } });
       expect(row).toMatchObject({ status: "credited", orderId: paid.order.id, amountMicros: paid.order.instructedAmount });
       const dm = await services.prisma.outboxMessage.findFirstOrThrow({ where: { dedupeKey: `order:${paid.order.id}:dm:confirmed` } });
-      expect(JSON.stringify(dm.payload)).toContain(paid.order.orderNo);
+      expect(JSON.stringify(await drawn(services, dm))).toContain(paid.order.orderNo);
       // Scanning again finds nothing new: the cursor moved on, and the row is settled.
       expect((await scan("auto")).credited).toBe(0);
       await expectReconciled();
@@ -338,14 +339,18 @@ describe("payment attribution against anvil", () => {
       }
     });
 
-    it("the same screenshot on two orders is flagged on the second card", async () => {
+    it("the same screenshot on two orders is flagged on the cards", async () => {
       const screenshot = new Uint8Array([...PNG_BYTES, ...randomBytes(8)]);
       const first = await newOrder("bank", "70");
       await prove(first, first.order.orderNo, `BANK-${randomBytes(4).toString("hex")}`, screenshot);
       const second = await newOrder("bank", "70");
       await prove(second, second.order.orderNo, `BANK-${randomBytes(4).toString("hex")}`, screenshot);
       expect(await cardText(`order:${second.order.id}`)).toContain(t("topups.card.same_screenshot", { orders: first.order.orderNo }));
-      expect(await cardText(`order:${first.order.id}`)).not.toContain(t("topups.card.same_screenshot", { orders: second.order.orderNo }));
+      // Cards are drawn when they are delivered: the first one, drawn now, names the second.
+      expect(await cardText(`order:${first.order.id}`)).toContain(t("topups.card.same_screenshot", { orders: second.order.orderNo }));
+      const unrelated = await newOrder("bank", "70");
+      await prove(unrelated, unrelated.order.orderNo, `BANK-${randomBytes(4).toString("hex")}`, new Uint8Array([...PNG_BYTES, ...randomBytes(8)]));
+      expect(await cardText(`order:${unrelated.order.id}`)).not.toContain(t("topups.card.same_screenshot", { orders: "" }).trim());
     });
   });
 

@@ -1,6 +1,7 @@
 import { expect } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { deliverDue } from "../../src/notify/outbox.ts";
+import { outboxRenderer } from "../../src/views/outbox.ts";
 import { startWeb } from "../../src/app/web.ts";
 import type { SlackAppOptions, SlackSurface } from "../../src/platforms/slack/index.ts";
 import type { Services } from "../../src/services.ts";
@@ -157,7 +158,7 @@ export async function openHome(h: SlackHarness, user: SlackUser) {
 export async function deliverAll(h: SlackHarness, rounds = 10): Promise<number> {
   let total = 0;
   for (let i = 0; i < rounds; i++) {
-    const handled = await deliverDue({ prisma: h.services.prisma, deliverers: { slack: h.surface.deliverer } });
+    const handled = await deliverDue({ prisma: h.services.prisma, deliverers: { slack: h.surface.deliverer }, render: outboxRenderer(h.services) });
     total += handled;
     if (handled === 0) break;
   }

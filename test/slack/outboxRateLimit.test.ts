@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { translate } from "../../src/i18n.ts";
 import { deliverDue } from "../../src/notify/outbox.ts";
+import { outboxRenderer } from "../../src/views/outbox.ts";
 import { textOf, type SlackUser } from "../standins/slack.ts";
 import { answerAt, button, clickMessage, proofSubmitted, startSlackHarness, submittedTopup, support, SUPPORT_CHANNEL, type SlackHarness } from "./harness.ts";
 
@@ -17,7 +18,7 @@ afterAll(async () => {
 async function deliverUntilDone(timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    await deliverDue({ prisma: h.services.prisma, deliverers: { slack: h.surface.deliverer } });
+    await deliverDue({ prisma: h.services.prisma, deliverers: { slack: h.surface.deliverer }, render: outboxRenderer(h.services) });
     if ((await h.services.prisma.outboxMessage.count({ where: { status: "pending" } })) === 0) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -31,7 +32,7 @@ describe("Slack answering 429 with Retry-After", () => {
     h.standIn.rateLimit("chat.postMessage", 1, 2);
     const started = Date.now();
     const order = await proofSubmitted(h, user, "10", 0x429);
-    await deliverDue({ prisma: h.services.prisma, deliverers: { slack: h.surface.deliverer } });
+    await deliverDue({ prisma: h.services.prisma, deliverers: { slack: h.surface.deliverer }, render: outboxRenderer(h.services) });
     // The Web client does not retry by itself: one call, refused, and the card is still pending.
     const attempts = h.standIn.callsOf("chat.postMessage");
     expect(attempts.map((c) => c.status)).toEqual([429]);

@@ -3,10 +3,11 @@ import path from "node:path";
 import type { Caller } from "../../core/command.ts";
 import { dispatch, type RawArgs, type Registry } from "../../core/dispatch.ts";
 import { resolveLocale, translator, type Locale } from "../../i18n.ts";
-import { deliverDue } from "../../notify/outbox.ts";
+import { deliverDue, type OutboxRenderer } from "../../notify/outbox.ts";
 import type { ButtonSpec, FormSpec, Reply, UploadedFile } from "../../reply.ts";
 import type { Services } from "../../services.ts";
 import { expireOrders } from "../../topups/expireOrders.ts";
+import { outboxRenderer } from "../../views/outbox.ts";
 import { consoleDeliverer } from "./deliverer.ts";
 import { renderReply } from "./render.ts";
 
@@ -37,6 +38,7 @@ export class ConsoleSession {
   private buttons: ButtonSpec[] = [];
   private clockOffsetMs = 0;
   private readonly deliverer;
+  private readonly render: OutboxRenderer;
   private readonly services: Services;
 
   constructor(
@@ -51,6 +53,7 @@ export class ConsoleSession {
     // `/wait` moves this session's clock only; the services object may be shared.
     this.services = { ...services, now: () => new Date(services.now().getTime() + this.clockOffsetMs) };
     this.deliverer = consoleDeliverer((heading, reply) => this.show(reply, heading));
+    this.render = outboxRenderer(this.services);
   }
 
   async run(): Promise<void> {
@@ -188,7 +191,7 @@ export class ConsoleSession {
 
   async flushOutbox(): Promise<void> {
     for (let round = 0; round < 20; round++) {
-      const handled = await deliverDue({ prisma: this.services.prisma, deliverers: { console: this.deliverer }, log: this.services.log });
+      const handled = await deliverDue({ prisma: this.services.prisma, deliverers: { console: this.deliverer }, render: this.render, log: this.services.log });
       if (handled === 0) return;
     }
   }

@@ -1,4 +1,4 @@
-import { LOCALES, translator, type Locale, type Translator } from "../i18n.ts";
+import { translator, type Locale, type Translator } from "../i18n.ts";
 import { formatUsd } from "../ledger/money.ts";
 import type { Reply } from "../reply.ts";
 
@@ -18,10 +18,6 @@ export function timeLeftText(t: Translator, balance: bigint, spent24h: bigint): 
   if (hours < 48n) return t(hours === 1n ? "low_balance.time_left.hour" : "low_balance.time_left.hours", { count: hours });
   const days = (hours + 12n) / 24n;
   return t("low_balance.time_left.days", { count: days });
-}
-
-export function localeOf(value: string | null | undefined): Locale {
-  return (LOCALES as readonly string[]).includes(value ?? "") ? (value as Locale) : "en";
 }
 
 /** The direct message a customer gets when a debit takes their balance below their threshold. */

@@ -1,40 +1,13 @@
 import { getAddress } from "ethers";
-import type { Platform } from "../core/command.ts";
 import { formatTime } from "../core/format.ts";
 import { hexToTron } from "../chain/tron.ts";
 import { displayTxHash } from "../chain/txHash.ts";
-import type { Tx } from "../db/index.ts";
 import { translator, type Locale } from "../i18n.ts";
 import { formatDecimal } from "../ledger/money.ts";
-import { enqueue } from "../notify/outbox.ts";
+import { formatPaymentNo } from "../payments/paymentNo.ts";
+import type { TransferCardData } from "../payments/transferCardOutbox.ts";
 import type { Block, ButtonSpec, Reply } from "../reply.ts";
-import type { Services } from "../services.ts";
 import { findMethod, isUsdt, type MethodsConfig } from "../topups/methods.ts";
-import { formatPaymentNo } from "./paymentNo.ts";
-
-/** A transfer as its card shows it (a row of chain_transfers, with the orders it might be). */
-export interface TransferCardData {
-  id: bigint;
-  network: string;
-  txHash: string;
-  logIndex: number;
-  fromAddress: string;
-  toAddress: string;
-  amountMicros: bigint;
-  blockNumber: bigint;
-  blockTime: Date | null;
-  status: string;
-  reason: string | null;
-  accountId: string | null;
-  orderNo?: string | null;
-  note: string | null;
-  decidedById: string | null;
-  candidates?: { orderNo: string; status: string }[];
-}
-
-export function transferCardKey(id: bigint): string {
-  return `transfer:${id}`;
-}
 
 /**
  * The card of a payment that arrived on chain and matched no open order: what arrived, from whom,
@@ -98,47 +71,4 @@ export function transferCard(transfer: TransferCardData, options: { methods: Met
     blocks.push({ type: "divider" }, { type: "text", text: outcome });
   }
   return { blocks, summary: t("payments.card.summary", { payment: paymentNo, amount }) };
-}
-
-/** Where cards without a customer go: every configured chat surface's support channel, or the console. */
-export function supportPlatforms(services: Services): Platform[] {
-  const platforms: Platform[] = [];
-  if (services.env.SLACK_BOT_TOKEN) platforms.push("slack");
-  if (services.env.DISCORD_TOKEN) platforms.push("discord");
-  return platforms.length ? platforms : ["console"];
-}
-
-async function cardData(tx: Tx, id: bigint): Promise<TransferCardData> {
-  const row = await tx.chainTransfer.findUniqueOrThrow({ where: { id }, include: { order: { select: { orderNo: true } } } });
-  return { ...row, orderNo: row.order?.orderNo ?? null };
-}
-
-/** Posts the card of an unmatched transfer (`candidates`: orders it might be) in every support channel. */
-export async function postTransferCard(tx: Tx, services: Services, id: bigint, candidates: { orderNo: string; status: string }[]): Promise<void> {
-  const data = { ...(await cardData(tx, id)), candidates };
-  for (const platform of supportPlatforms(services)) {
-    await enqueue(tx, {
-      dedupeKey: `transfer:${id}:card:${platform}`,
-      platform,
-      kind: "support_card",
-      recipient: { type: "support_channel" },
-      payload: transferCard(data, { methods: services.methods, locale: services.env.DEFAULT_LOCALE }),
-      cardKey: transferCardKey(id),
-    });
-  }
-}
-
-/** Edits the transfer's cards in place once support decided. */
-export async function updateTransferCard(tx: Tx, services: Services, id: bigint, revision: string): Promise<void> {
-  const data = await cardData(tx, id);
-  for (const platform of supportPlatforms(services)) {
-    await enqueue(tx, {
-      dedupeKey: `transfer:${id}:card:${platform}:${revision}`,
-      platform,
-      kind: "card_update",
-      recipient: { type: "card", cardKey: transferCardKey(id) },
-      payload: transferCard(data, { methods: services.methods, locale: services.env.DEFAULT_LOCALE }),
-      cardKey: transferCardKey(id),
-    });
-  }
 }

@@ -1,21 +1,18 @@
 import { translator, type Locale } from "../i18n.ts";
-import { formatUsd } from "../ledger/money.ts";
+import { formatDecimal, formatUsd } from "../ledger/money.ts";
 import type { Block, ButtonSpec, Reply } from "../reply.ts";
-import { formatDecimal } from "../ledger/money.ts";
-import { bonusFor } from "./bonus.ts";
-import { displayPayAddress } from "./paymentTarget.ts";
-import { principalToCredit } from "./principalToCredit.ts";
-import { explorerUrl } from "./explorer.ts";
-import type { Order } from "./order.ts";
-import { findMethod, type MethodsConfig } from "./methods.ts";
-import { statusKey } from "./orderStatus.ts";
-import { verdictBlocks } from "../chain/verdictBlocks.ts";
+import { bonusFor } from "../topups/bonus.ts";
+import { explorerUrl } from "../topups/explorer.ts";
+import { findMethod, type MethodsConfig } from "../topups/methods.ts";
+import type { Order } from "../topups/order.ts";
+import { statusKey } from "../topups/orderStatus.ts";
+import { displayPayAddress } from "../topups/paymentTarget.ts";
+import { principalToCredit } from "../topups/principalToCredit.ts";
+import { verdictBlocks } from "./verdictBlocks.ts";
 
 export interface CardOptions {
   methods: MethodsConfig;
   locale: Locale;
-  /** Who decided, for a decided card: a display name or "automatic". */
-  decidedBy?: string;
   /** Other orders whose proof carries the same screenshot. */
   sameScreenshot?: string[];
 }
@@ -24,7 +21,7 @@ export interface CardOptions {
  * The card support sees in the support channel: everything needed to decide, and Confirm /
  * Reject buttons while the order waits. A decided card has no buttons and says who decided.
  */
-export function supportCard(order: Order, options: CardOptions): Reply {
+export function orderCard(order: Order, options: CardOptions): Reply {
   const t = translator(options.locale);
   const method = findMethod(options.methods, order.methodId);
   const verdict = order.verdict;
@@ -86,7 +83,7 @@ export function supportCard(order: Order, options: CardOptions): Reply {
     }
     blocks.push({ type: "buttons", buttons });
   } else {
-    const decidedBy = order.decidedByType === "system" ? t("topups.card.automatic") : (options.decidedBy ?? order.decidedById ?? "?");
+    const decidedBy = order.decidedByType === "system" ? t("topups.card.automatic") : (order.decidedById ?? "?");
     const outcome =
       status === "confirmed"
         ? t("topups.card.outcome_confirmed", { by: decidedBy, principal: formatUsd(order.confirmedPrincipal ?? 0n), bonus: formatUsd(order.confirmedBonus ?? 0n) })

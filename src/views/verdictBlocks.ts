@@ -1,17 +1,17 @@
 import type { Translator } from "../i18n.ts";
 import { formatDecimal } from "../ledger/money.ts";
 import type { Block } from "../reply.ts";
-import { hexToTron } from "./tron.ts";
-import type { TransferVerdict } from "./verifyTransfer.ts";
+import { hexToTron } from "../chain/tron.ts";
+import type { TransferVerdict } from "../chain/verdict.ts";
 
 /**
- * The chain lines of a support card: one line per check, ✓ or ✗ with its value, the reason when
- * the RPC could not answer, what automatic confirmation made of it, and the explorer link.
- * Reads a stored verdict (JSON from the order), so it accepts what an older version stored.
+ * The chain lines of a verdict: one line per check, ✓ or ✗ with its value, the reason when the
+ * RPC could not answer, the transfers that belong to another order, how the payment is bound to
+ * its order, what automatic confirmation made of it, and the explorer link. A customer's view
+ * names no other customer's order.
  */
-export function verdictBlocks(stored: unknown, t: Translator, options: { explorerLink?: boolean; audience?: "support" | "customer" } = {}): Block[] {
-  if (!stored || typeof stored !== "object" || (stored as { version?: unknown }).version !== 1) return [];
-  const v = stored as TransferVerdict;
+export function verdictBlocks(v: TransferVerdict | null, t: Translator, options: { explorerLink?: boolean; audience?: "support" | "customer" } = {}): Block[] {
+  if (!v) return [];
   const address = (hex: string) => (v.family === "tron" ? safeTron(hex) : hex);
   const usdt = (micros: string) => formatDecimal(BigInt(micros));
   const mark = (ok: boolean | null) => (ok ? "✓" : "✗");
