@@ -3,7 +3,7 @@ import { resolveAccount } from "../src/accounts/resolveAccount.ts";
 import { defineCommand } from "../src/core/command.ts";
 import { formatTime } from "../src/core/format.ts";
 import { formatUsd } from "../src/ledger/money.ts";
-import { findMethod } from "../src/topups/methods.ts";
+import { findMethod } from "../src/methods/paymentMethods.ts";
 import { listOrders } from "../src/topups/listOrders.ts";
 import { statusKey } from "../src/topups/orderStatus.ts";
 

@@ -5,7 +5,7 @@ import { optionalText, uploadedFile } from "../src/core/inputs.ts";
 import { UserError } from "../src/errors.ts";
 import { formatBytes } from "../src/files/sniffImage.ts";
 import type { Reply } from "../src/reply.ts";
-import { findMethod } from "../src/topups/methods.ts";
+import { findMethod } from "../src/methods/paymentMethods.ts";
 import { submitProof } from "../src/topups/submitProof.ts";
 
 export default defineCommand({

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { verdictBlocks } from "../src/views/verdictBlocks.ts";
-import { recheckOrder } from "../src/chain/recheckOrder.ts";
+import { recheckOrder } from "../src/payments/recheckOrder.ts";
 import { defineCommand } from "../src/core/command.ts";
 import { requiredText } from "../src/core/inputs.ts";
 

@@ -8,7 +8,7 @@ import type { Block, Reply } from "../src/reply.ts";
 import { bonusFor } from "../src/topups/bonus.ts";
 import { createOrder } from "../src/topups/createOrder.ts";
 import type { Order } from "../src/topups/order.ts";
-import { findMethod, scansLogs, type PaymentMethod } from "../src/topups/methods.ts";
+import { findMethod, scansLogs, type PaymentMethod } from "../src/methods/paymentMethods.ts";
 import { displayPayAddress } from "../src/topups/paymentTarget.ts";
 
 export default defineCommand({

@@ -6,7 +6,7 @@ import type { Registry } from "../src/core/dispatch.ts";
 import { buildCommandBody } from "../src/platforms/discord/commandBody.ts";
 import { restOptions } from "../src/platforms/discord/rest.ts";
 import type { Services } from "../src/services.ts";
-import { loadMethods } from "../src/topups/methods.ts";
+import { loadMethods } from "../src/methods/paymentMethods.ts";
 
 /**
  * `npm run discord:deploy`: registers /credits (DISCORD_COMMAND) with every registry command as a

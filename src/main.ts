@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { registry } from "../commands/index.ts";
 import { createServices, DemoConfigError } from "./app/createServices.ts";
 import { ConfigError, loadEnv, type Env } from "./config/env.ts";
-import { MethodsConfigError } from "./topups/methods.ts";
+import { MethodsConfigError } from "./methods/paymentMethods.ts";
 import { startConsole } from "./platforms/console/index.ts";
 import { startWorker } from "./app/worker.ts";
 import { startWeb } from "./app/web.ts";

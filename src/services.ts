@@ -1,7 +1,7 @@
 import type { Env } from "./config/env.ts";
 import type { Database, PrismaClient } from "./db/index.ts";
 import type { Logger } from "./log.ts";
-import type { MethodsConfig } from "./topups/methods.ts";
+import type { MethodsConfig } from "./methods/paymentMethods.ts";
 import type { FileStore } from "./files/store.ts";
 
 /** What command handlers and workers are given: the database, configuration and stores. */

@@ -4,7 +4,7 @@ import { localFileStore } from "../files/store.ts";
 import { createLogger, type Logger } from "../log.ts";
 import type { Services } from "../services.ts";
 import { backfillPaymentTargets, needsPaymentTargets } from "../topups/backfillPaymentTargets.ts";
-import { loadMethods, type MethodsConfig } from "../topups/methods.ts";
+import { loadMethods, type MethodsConfig } from "../methods/paymentMethods.ts";
 
 export class DemoConfigError extends Error {
   constructor(file: string) {

@@ -5,7 +5,7 @@ import { runOutbox, type Deliverers } from "../notify/outbox.ts";
 import type { Services } from "../services.ts";
 import { outboxRenderer } from "../views/outbox.ts";
 import { expireOrders } from "../topups/expireOrders.ts";
-import { startChainWatcher } from "../chain/watcher.ts";
+import { startChainWatcher } from "../payments/watcher.ts";
 import { closeChainClients } from "../chain/rpc.ts";
 
 const EXPIRY_INTERVAL_MS = 30_000;

@@ -10,7 +10,7 @@ import {
   type GetUrlResponse,
 } from "ethers";
 import { sleep } from "../lib/loop.ts";
-import { httpRpcUrls, type UsdtNetwork } from "../topups/methods.ts";
+import { httpRpcUrls, type ChainNetwork } from "./network.ts";
 
 /**
  * The JSON-RPC connection of one network. ethers does the protocol (JsonRpcProvider, or a
@@ -46,7 +46,7 @@ export interface RpcStats {
 }
 
 export interface ChainClient {
-  readonly network: UsdtNetwork;
+  readonly network: ChainNetwork;
   readonly provider: AbstractProvider;
   readonly stats: RpcStats;
   destroy(): void;
@@ -90,7 +90,7 @@ class Endpoint {
 
   constructor(
     readonly url: string,
-    private readonly network: UsdtNetwork,
+    private readonly network: ChainNetwork,
     private readonly limiter: Bottleneck,
     private readonly stats: RpcStats,
   ) {
@@ -188,7 +188,7 @@ function jsonRpcProvider(endpoint: Endpoint, network: Network, timeoutMs: number
 }
 
 /** Builds the client of a network: one limiter, one endpoint per URL, and the ethers provider on top. */
-export function createChainClient(network: UsdtNetwork): ChainClient {
+export function createChainClient(network: ChainNetwork): ChainClient {
   const urls = httpRpcUrls(network);
   if (urls.length === 0) throw new Error(`network ${network.id} has no http(s) RPC URL`);
   const stats = emptyStats();
@@ -218,12 +218,12 @@ export function createChainClient(network: UsdtNetwork): ChainClient {
 
 const clients = new Map<string, ChainClient>();
 
-function clientKey(network: UsdtNetwork): string {
+function clientKey(network: ChainNetwork): string {
   return JSON.stringify([network.id, network.chainId, network.rpcUrls, network.rpcConcurrency, network.rpcMinSpacingMs, network.rpcTimeoutMs]);
 }
 
 /** The shared client of a network (the chain id check and the limiter live as long as it does). */
-export function chainClientFor(network: UsdtNetwork): ChainClient {
+export function chainClientFor(network: ChainNetwork): ChainClient {
   const key = clientKey(network);
   let client = clients.get(key);
   if (!client) {
@@ -237,12 +237,21 @@ export function chainClientFor(network: UsdtNetwork): ChainClient {
  * Drops a network's shared client after a failure that may have poisoned it: ethers'
  * FallbackProvider excludes, for its whole life, a URL that was down when it first synced.
  */
-export function discardChainClient(network: UsdtNetwork): void {
+export function discardChainClient(network: ChainNetwork): void {
   const key = clientKey(network);
   const client = clients.get(key);
   if (client && client.provider instanceof FallbackProvider) {
     clients.delete(key);
     client.destroy();
+  }
+}
+
+/** Closes the shared clients of these networks (a watcher that stops); others keep theirs. */
+export function closeChainClientsOf(networks: readonly ChainNetwork[]): void {
+  for (const network of networks) {
+    const key = clientKey(network);
+    clients.get(key)?.destroy();
+    clients.delete(key);
   }
 }
 

@@ -1,7 +1,7 @@
 import { rpcErrors } from "../metrics.ts";
 import { id, isError, type Log, type TransactionReceipt } from "ethers";
 import { microsToTokenUnits, tokenUnitsToMicros } from "../ledger/money.ts";
-import type { UsdtNetwork } from "../topups/methods.ts";
+import type { ChainNetwork } from "./network.ts";
 import { chainClientFor, discardChainClient, WrongChainError, type ChainClient } from "./rpc.ts";
 import { toEvmAddress } from "./tron.ts";
 import { displayTxHash, normalizeTxHash } from "./txHash.ts";
@@ -13,7 +13,7 @@ export type { AmountVerdict, AutoOutcome, RpcFailure, TransferLog, TransferVerdi
 import type { AmountVerdict, RpcFailure, TransferLog, TransferVerdict } from "./verdict.ts";
 
 export interface VerifyTransferInput {
-  network: UsdtNetwork;
+  network: ChainNetwork;
   txHash: string;
   /** micro-USD: what the order told the customer to pay (its instructed amount). */
   requestedAmount: bigint;
@@ -280,7 +280,7 @@ export type ReceiptRecheck =
  * A receipt that vanished, moved to another block or no longer succeeds is not credited.
  */
 export async function recheckReceipt(
-  network: UsdtNetwork,
+  network: ChainNetwork,
   txHash: string,
   expectedBlockHash: string,
   options: { client?: ChainClient } = {},
@@ -327,7 +327,7 @@ export function verdictFromTransfer(
  * The configured token's Transfer logs of one transaction, to any recipient: null when there is
  * no receipt (or it failed). One RPC call. Throws when the RPC fails.
  */
-export async function tokenTransfersOf(network: UsdtNetwork, txHash: string, options: { client?: ChainClient } = {}): Promise<TransferLog[] | null> {
+export async function tokenTransfersOf(network: ChainNetwork, txHash: string, options: { client?: ChainClient } = {}): Promise<TransferLog[] | null> {
   const client = options.client ?? chainClientFor(network);
   const receipt = await client.provider.getTransactionReceipt(txHash);
   if (!receipt || receipt.status !== 1) return null;

@@ -5,7 +5,8 @@ import type { Services } from "../services.ts";
 import { chainKeyOfOrder } from "../topups/confirmTopup.ts";
 import { findOrder } from "../topups/findOrder.ts";
 import { toOrder, type Order } from "../topups/order.ts";
-import { findMethod, httpRpcUrls, isUsdt } from "../topups/methods.ts";
+import { httpRpcUrls } from "../chain/network.ts";
+import { findMethod, isUsdt } from "../methods/paymentMethods.ts";
 import { withConflicts } from "./transferConflicts.ts";
 
 /**

@@ -9,7 +9,7 @@ import { postSupportCard } from "../topups/cardOutbox.ts";
 import { confirmLockedOrder, refuseOwnAccount, type ConfirmResult } from "../topups/confirmTopup.ts";
 import { deciderLabel, type Decider } from "../topups/decider.ts";
 import { findOrder, lockOrder } from "../topups/findOrder.ts";
-import { findMethod, isUsdt, type UsdtNetwork } from "../topups/methods.ts";
+import { findMethod, isUsdt, type UsdtNetwork } from "../methods/paymentMethods.ts";
 import { formatOrderNo, normalizeOrderRef } from "../topups/orderStatus.ts";
 import { chainProofKey } from "../topups/proofKey.ts";
 import { Refusal, refuse } from "../topups/refusal.ts";

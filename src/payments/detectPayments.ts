@@ -3,7 +3,7 @@ import { chainClientFor, type ChainClient } from "../chain/rpc.ts";
 import { getTransferLogs, type ScannedTransfer } from "../chain/scanTransfers.ts";
 import { toEvmAddress } from "../chain/tron.ts";
 import type { Services } from "../services.ts";
-import { scansLogs, type UsdtNetwork } from "../topups/methods.ts";
+import { scansLogs, type UsdtNetwork } from "../methods/paymentMethods.ts";
 import { settleDetectedTransfer, type TransferOutcome } from "./settleTransfer.ts";
 
 /**

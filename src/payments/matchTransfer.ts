@@ -2,7 +2,7 @@ import type { ScannedTransfer } from "../chain/scanTransfers.ts";
 import { exactTokenUnits } from "../chain/verifyTransfer.ts";
 import type { Tx } from "../db/index.ts";
 import { tokenUnitsToMicros } from "../ledger/money.ts";
-import type { UsdtNetwork } from "../topups/methods.ts";
+import type { UsdtNetwork } from "../methods/paymentMethods.ts";
 
 /**
  * What a transfer seen on chain is, for one network:

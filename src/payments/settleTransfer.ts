@@ -9,7 +9,7 @@ import type { Services } from "../services.ts";
 import { postSupportCard, updateSupportCard } from "../topups/cardOutbox.ts";
 import { confirmLockedOrder } from "../topups/confirmTopup.ts";
 import { lockOrder } from "../topups/findOrder.ts";
-import { findMethod, isUsdt, type UsdtNetwork } from "../topups/methods.ts";
+import { findMethod, isUsdt, type UsdtNetwork } from "../methods/paymentMethods.ts";
 import { OPEN_STATUSES } from "../topups/orderStatus.ts";
 import { chainProofKey } from "../topups/proofKey.ts";
 import { Refusal } from "../topups/refusal.ts";

@@ -1,7 +1,7 @@
 import { chainKeyOf } from "../chain/chainKey.ts";
 import { toEvmAddress } from "../chain/tron.ts";
 import type { PrismaClient } from "../db/index.ts";
-import { isUsdt, type MethodsConfig } from "./methods.ts";
+import { isUsdt, type MethodsConfig } from "../methods/paymentMethods.ts";
 
 /**
  * Orders and credited logs from before attribution, whose chain the migration could not read from

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { applyBps } from "../ledger/money.ts";
-import type { BonusPolicy } from "./methods.ts";
+import type { BonusPolicy } from "../methods/paymentMethods.ts";
 
 /** The bonus rule as stored on an order when it is created (amounts as strings for JSON). */
 export const bonusRuleSchema = z.object({

@@ -15,7 +15,7 @@ import { orderMessageOutbox } from "./customerMessages.ts";
 import { deciderLabel, type Decider } from "./decider.ts";
 import { findOrder, lockOrder } from "./findOrder.ts";
 import { updateOrder, type Order } from "./order.ts";
-import { findMethod, isUsdt } from "./methods.ts";
+import { findMethod, isUsdt } from "../methods/paymentMethods.ts";
 import { assertTransition, type OrderStatus } from "./orderStatus.ts";
 import { Refusal, refuse } from "./refusal.ts";
 import { countPosted } from "../metrics.ts";

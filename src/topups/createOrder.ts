@@ -4,7 +4,7 @@ import type { Caller } from "../core/command.ts";
 import type { Services } from "../services.ts";
 import { snapshotBonusRule } from "./bonus.ts";
 import { allocateInstructedAmount } from "./allocateInstructedAmount.ts";
-import { findMethod } from "./methods.ts";
+import { findMethod } from "../methods/paymentMethods.ts";
 import { toOrder } from "./order.ts";
 import { formatOrderNo } from "./orderStatus.ts";
 import { paymentTargetFor, type PaymentTarget } from "./paymentTarget.ts";

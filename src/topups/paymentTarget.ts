@@ -3,7 +3,7 @@ import { deriveDepositAddress } from "../chain/hdAddress.ts";
 import { getAddress } from "ethers";
 import { hexToTron, toEvmAddress } from "../chain/tron.ts";
 import type { Tx } from "../db/index.ts";
-import type { AttributionMode, UsdtNetwork } from "./methods.ts";
+import type { AttributionMode, UsdtNetwork } from "../methods/paymentMethods.ts";
 
 /** Where and how an order on a USDT network is to be paid. */
 export interface PaymentTarget {

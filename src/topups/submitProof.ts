@@ -12,7 +12,8 @@ import { postSupportCard, updateSupportCard } from "./cardOutbox.ts";
 import { chainKeyOfOrder } from "./confirmTopup.ts";
 import { findOrder, lockOrder } from "./findOrder.ts";
 import { updateOrder, type Order } from "./order.ts";
-import { findMethod, httpRpcUrls, type UsdtNetwork } from "./methods.ts";
+import { httpRpcUrls } from "../chain/network.ts";
+import { findMethod, type UsdtNetwork } from "../methods/paymentMethods.ts";
 import { assertTransition, type OrderStatus } from "./orderStatus.ts";
 import { chainProofKey, referenceProofKey } from "./proofKey.ts";
 

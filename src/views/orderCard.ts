@@ -3,7 +3,7 @@ import { formatDecimal, formatUsd } from "../ledger/money.ts";
 import type { Block, ButtonSpec, Reply } from "../reply.ts";
 import { bonusFor } from "../topups/bonus.ts";
 import { explorerUrl } from "../topups/explorer.ts";
-import { findMethod, type MethodsConfig } from "../topups/methods.ts";
+import { findMethod, type MethodsConfig } from "../methods/paymentMethods.ts";
 import type { Order } from "../topups/order.ts";
 import { statusKey } from "../topups/orderStatus.ts";
 import { displayPayAddress } from "../topups/paymentTarget.ts";

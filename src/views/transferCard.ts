@@ -7,7 +7,7 @@ import { formatDecimal } from "../ledger/money.ts";
 import { formatPaymentNo } from "../payments/paymentNo.ts";
 import type { TransferCardData } from "../payments/transferCardOutbox.ts";
 import type { Block, ButtonSpec, Reply } from "../reply.ts";
-import { findMethod, isUsdt, type MethodsConfig } from "../topups/methods.ts";
+import { findMethod, isUsdt, type MethodsConfig } from "../methods/paymentMethods.ts";
 
 /**
  * The card of a payment that arrived on chain and matched no open order: what arrived, from whom,

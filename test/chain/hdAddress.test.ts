@@ -1,7 +1,7 @@
 import { HDNodeWallet } from "ethers";
 import { describe, expect, it } from "vitest";
 import { deriveDepositAddress, xpubProblem } from "../../src/chain/hdAddress.ts";
-import { parseMethods } from "../../src/topups/methods.ts";
+import { parseMethods } from "../../src/methods/paymentMethods.ts";
 
 /**
  * Published vectors:

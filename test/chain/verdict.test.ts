@@ -1,12 +1,12 @@
 import { zeroPadValue, toBeHex } from "ethers";
 import { describe, expect, it } from "vitest";
-import { decideAuto } from "../../src/chain/decideAuto.ts";
+import { decideAuto } from "../../src/payments/decideAuto.ts";
 import { hexToTron } from "../../src/chain/tron.ts";
 import { parseVerdict } from "../../src/chain/verdict.ts";
 import { verdictBlocks } from "../../src/views/verdictBlocks.ts";
 import { applyReceipt, decodeTransferLog, finish, TRANSFER_TOPIC, type TransferVerdict } from "../../src/chain/verifyTransfer.ts";
 import { translator } from "../../src/i18n.ts";
-import { parseMethods, type UsdtNetwork } from "../../src/topups/methods.ts";
+import { parseMethods, type UsdtNetwork } from "../../src/methods/paymentMethods.ts";
 
 const TOKEN = "0xa614f803b6fd780986a42c78ec9c7f77e6ded13c";
 const DEPOSIT = "0x503aa4ad108bd3a89ba0310e23b49fb654cd6986";

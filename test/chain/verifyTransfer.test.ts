@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chainClientFor, closeChainClients, createChainClient } from "../../src/chain/rpc.ts";
 import { hexToTron } from "../../src/chain/tron.ts";
 import { recheckReceipt, verifyTransfer, waitingForConfirmations, type TransferVerdict } from "../../src/chain/verifyTransfer.ts";
-import { parseMethods, type UsdtNetwork } from "../../src/topups/methods.ts";
+import { parseMethods, type UsdtNetwork } from "../../src/methods/paymentMethods.ts";
 import { onPostgres } from "../helpers/db.ts";
 import {
   deployTestTokens,

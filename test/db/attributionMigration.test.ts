@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/db/index.ts";
 import { migrate, MIGRATIONS_DIR } from "../../src/db/migrate.ts";
 import { backfillPaymentTargets } from "../../src/topups/backfillPaymentTargets.ts";
-import { parseMethods } from "../../src/topups/methods.ts";
+import { parseMethods } from "../../src/methods/paymentMethods.ts";
 import { createTestDatabaseUrl, onPostgres } from "../helpers/db.ts";
 import { TEST_METHODS_JSON } from "../helpers/services.ts";
 

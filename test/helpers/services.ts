@@ -5,7 +5,7 @@ import { createServices } from "../../src/app/createServices.ts";
 import { loadEnv } from "../../src/config/env.ts";
 import { createLogger } from "../../src/log.ts";
 import type { Services } from "../../src/services.ts";
-import { parseMethods, type MethodsConfig } from "../../src/topups/methods.ts";
+import { parseMethods, type MethodsConfig } from "../../src/methods/paymentMethods.ts";
 import { openTestDatabase } from "./db.ts";
 
 /** Payment methods for tests: not the demo file, so nothing depends on its addresses. */

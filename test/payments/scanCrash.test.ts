@@ -7,7 +7,7 @@ import { reconcile } from "../../src/ledger/reconcile.ts";
 import { detectPaymentsOnce } from "../../src/payments/detectPayments.ts";
 import type { Services } from "../../src/services.ts";
 import { createOrder } from "../../src/topups/createOrder.ts";
-import { findMethod, parseMethods, type UsdtNetwork } from "../../src/topups/methods.ts";
+import { findMethod, parseMethods, type UsdtNetwork } from "../../src/methods/paymentMethods.ts";
 import { onPostgres } from "../helpers/db.ts";
 import { createTestServices } from "../helpers/services.ts";
 import { deployTestTokens, startAnvil, transfer, type AnvilChain, type TestTokens } from "../chain/anvil.ts";

@@ -8,7 +8,7 @@ import { loadEnv } from "../../src/config/env.ts";
 import { openDatabase } from "../../src/db/index.ts";
 import { createLogger } from "../../src/log.ts";
 import { detectPaymentsOnce } from "../../src/payments/detectPayments.ts";
-import { findMethod, parseMethods, type UsdtNetwork } from "../../src/topups/methods.ts";
+import { findMethod, parseMethods, type UsdtNetwork } from "../../src/methods/paymentMethods.ts";
 
 const db = await openDatabase({ url: process.env.DATABASE_URL, poolSize: 4 });
 const services = await createServices({

@@ -13,7 +13,7 @@ import { createLogger } from "../../src/log.ts";
 import type { Services } from "../../src/services.ts";
 import { cancelOrder } from "../../src/topups/cancelOrder.ts";
 import { createOrder } from "../../src/topups/createOrder.ts";
-import { parseMethods } from "../../src/topups/methods.ts";
+import { parseMethods } from "../../src/methods/paymentMethods.ts";
 import { onPostgres } from "../helpers/db.ts";
 import { createTestServices } from "../helpers/services.ts";
 

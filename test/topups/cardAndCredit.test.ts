@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveAccount } from "../../src/accounts/resolveAccount.ts";
-import { recheckOrder } from "../../src/chain/recheckOrder.ts";
+import { recheckOrder } from "../../src/payments/recheckOrder.ts";
 import { closeChainClients } from "../../src/chain/rpc.ts";
 import type { Caller } from "../../src/core/command.ts";
 import { translator } from "../../src/i18n.ts";
@@ -11,7 +11,7 @@ import type { Services } from "../../src/services.ts";
 import { confirmTopup } from "../../src/topups/confirmTopup.ts";
 import { createOrder } from "../../src/topups/createOrder.ts";
 import { findOrderById } from "../../src/topups/findOrder.ts";
-import { parseMethods } from "../../src/topups/methods.ts";
+import { parseMethods } from "../../src/methods/paymentMethods.ts";
 import { submitProof } from "../../src/topups/submitProof.ts";
 import { orderCard } from "../../src/views/orderCard.ts";
 import { freePort } from "../chain/anvil.ts";

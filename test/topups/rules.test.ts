@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkScreenshot, sniffImage } from "../../src/files/sniffImage.ts";
 import { bonusFor, snapshotBonusRule, tierBpsFor } from "../../src/topups/bonus.ts";
-import { parseMethods } from "../../src/topups/methods.ts";
+import { parseMethods } from "../../src/methods/paymentMethods.ts";
 import { ORDER_STATUSES, assertTransition, canTransition, normalizeOrderRef, type OrderStatus } from "../../src/topups/orderStatus.ts";
 import { UserError } from "../../src/errors.ts";
 import { TEST_METHODS_JSON, PNG_BYTES } from "../helpers/services.ts";

@@ -1,6 +1,6 @@
 import type { Database } from "../../db/index.ts";
 import { MigrationError } from "../../db/migrate.ts";
-import { loadMethods, MethodsConfigError } from "../../topups/methods.ts";
+import { loadMethods, MethodsConfigError } from "../../methods/paymentMethods.ts";
 import { backfillPaymentTargets, needsPaymentTargets } from "../../topups/backfillPaymentTargets.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliSubcommand } from "../context.ts";
 

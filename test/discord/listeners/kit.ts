@@ -36,7 +36,7 @@ import { createLogger } from "../../../src/log.ts";
 import type { ListenerDeps } from "../../../src/platforms/discord/listeners/deps.ts";
 import { textReply, type Reply } from "../../../src/reply.ts";
 import type { Services } from "../../../src/services.ts";
-import { parseMethods } from "../../../src/topups/methods.ts";
+import { parseMethods } from "../../../src/methods/paymentMethods.ts";
 import { TEST_METHODS_JSON } from "../../helpers/services.ts";
 
 /**

@@ -5,7 +5,7 @@ import { updateSupportCard } from "../topups/cardOutbox.ts";
 import { lockOrder } from "../topups/findOrder.ts";
 import { updateOrder, type Order } from "../topups/order.ts";
 import { cardSignature } from "./decideAuto.ts";
-import type { TransferVerdict } from "./verifyTransfer.ts";
+import type { TransferVerdict } from "../chain/verifyTransfer.ts";
 
 export interface SaveVerdictInput {
   orderId: string;

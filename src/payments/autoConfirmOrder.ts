@@ -3,11 +3,11 @@ import { isUserError } from "../errors.ts";
 import { translator } from "../i18n.ts";
 import type { Services } from "../services.ts";
 import { confirmTopup } from "../topups/confirmTopup.ts";
-import type { UsdtNetwork } from "../topups/methods.ts";
-import type { ChainClient } from "./rpc.ts";
+import type { UsdtNetwork } from "../methods/paymentMethods.ts";
+import type { ChainClient } from "../chain/rpc.ts";
 import { saveVerdict } from "./saveVerdict.ts";
-import { displayTxHash } from "./txHash.ts";
-import { recheckReceipt, type TransferVerdict } from "./verifyTransfer.ts";
+import { displayTxHash } from "../chain/txHash.ts";
+import { recheckReceipt, type TransferVerdict } from "../chain/verifyTransfer.ts";
 
 export type AutoConfirmResult = "credited" | "held" | "rpc_unavailable" | "skipped";
 

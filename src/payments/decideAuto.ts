@@ -1,5 +1,5 @@
-import type { UsdtNetwork } from "../topups/methods.ts";
-import { waitingForConfirmations, type AutoOutcome, type TransferVerdict } from "./verifyTransfer.ts";
+import type { UsdtNetwork } from "../methods/paymentMethods.ts";
+import { waitingForConfirmations, type AutoOutcome, type TransferVerdict } from "../chain/verifyTransfer.ts";
 
 /** How long a hash with no receipt is looked for again: a customer may send the proof before the transfer is mined. */
 export const NOT_FOUND_WINDOW_MS = 60 * 60_000;

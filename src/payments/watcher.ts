@@ -1,17 +1,18 @@
 import { every, Wakeup } from "../lib/loop.ts";
-import { detectPaymentsOnce, type DetectionResult } from "../payments/detectPayments.ts";
-import { withConflicts } from "../payments/transferConflicts.ts";
+import { detectPaymentsOnce, type DetectionResult } from "./detectPayments.ts";
+import { withConflicts } from "./transferConflicts.ts";
 import type { Services } from "../services.ts";
 import { chainKeyOfOrder } from "../topups/confirmTopup.ts";
 import { expireOrders } from "../topups/expireOrders.ts";
-import { isUsdt, wsRpcUrls, type UsdtNetwork } from "../topups/methods.ts";
+import { isUsdt, type UsdtNetwork } from "../methods/paymentMethods.ts";
+import { wsRpcUrls } from "../chain/network.ts";
 import { autoConfirmOrder } from "./autoConfirmOrder.ts";
 import { decideAuto, isHeld } from "./decideAuto.ts";
-import { subscribeHeads } from "./heads.ts";
-import { chainClientFor, closeChainClients } from "./rpc.ts";
+import { subscribeHeads } from "../chain/heads.ts";
+import { chainClientFor, closeChainClientsOf } from "../chain/rpc.ts";
 import { saveVerdict } from "./saveVerdict.ts";
-import { parseVerdict } from "./verdict.ts";
-import { newVerificationRound, verifyTransfer, type VerificationRound } from "./verifyTransfer.ts";
+import { parseVerdict } from "../chain/verdict.ts";
+import { newVerificationRound, verifyTransfer, type VerificationRound } from "../chain/verifyTransfer.ts";
 
 /**
  * The chain watcher (runs in `npm run worker`). Per network with an RPC, every pollIntervalMs it
@@ -180,6 +181,6 @@ export async function startChainWatcher(services: Services, signal: AbortSignal,
   }
   await Promise.all(loops);
   for (const subscription of subscriptions) subscription.stop();
-  closeChainClients();
+  closeChainClientsOf(networks);
   services.log.info("chain watcher stopped");
 }

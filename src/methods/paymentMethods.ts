@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { xpubProblem } from "../chain/hdAddress.ts";
+import { httpRpcUrls, wsRpcUrls } from "../chain/network.ts";
 import { isTronBase58Address } from "../chain/tron.ts";
 
 /**
@@ -196,16 +197,6 @@ export function findMethod(config: MethodsConfig, id: string): PaymentMethod | u
 
 export function isUsdt(method: PaymentMethod): method is UsdtNetwork {
   return method.kind === "usdt";
-}
-
-/** The endpoints requests go to. */
-export function httpRpcUrls(network: Pick<UsdtNetwork, "rpcUrls">): string[] {
-  return network.rpcUrls.filter((url) => /^https?:\/\//i.test(url));
-}
-
-/** The endpoints that only notify new heads. */
-export function wsRpcUrls(network: Pick<UsdtNetwork, "rpcUrls">): string[] {
-  return network.rpcUrls.filter((url) => /^wss?:\/\//i.test(url));
 }
 
 /**

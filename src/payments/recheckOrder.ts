@@ -1,13 +1,13 @@
 import { UserError } from "../errors.ts";
 import type { Services } from "../services.ts";
-import { withConflicts } from "../payments/transferConflicts.ts";
+import { withConflicts } from "./transferConflicts.ts";
 import { chainKeyOfOrder } from "../topups/confirmTopup.ts";
 import { findOrder } from "../topups/findOrder.ts";
 import type { Order } from "../topups/order.ts";
-import { findMethod, isUsdt } from "../topups/methods.ts";
+import { findMethod, isUsdt } from "../methods/paymentMethods.ts";
 import { decideAuto, isHeld } from "./decideAuto.ts";
 import { saveVerdict } from "./saveVerdict.ts";
-import { verifyTransfer, type TransferVerdict } from "./verifyTransfer.ts";
+import { verifyTransfer, type TransferVerdict } from "../chain/verifyTransfer.ts";
 
 /**
  * Support's "Re-check chain": verifies the order's transaction now, stores the verdict and edits
