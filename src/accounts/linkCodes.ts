@@ -1,7 +1,8 @@
 import { createHash, randomInt } from "node:crypto";
 import { recordAudit } from "../audit/recordAudit.ts";
 import type { Platform } from "../core/command.ts";
-import { Prisma, type PrismaClient } from "../db/index.ts";
+import type { PrismaClient } from "../db/index.ts";
+import { isUniqueViolation } from "../db/uniqueViolation.ts";
 import { UserError } from "../errors.ts";
 
 /**
@@ -113,7 +114,7 @@ export async function redeemLinkCode(
     });
   } catch (err) {
     // The same person redeeming two codes at once: the other redemption linked them.
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
+    if (isUniqueViolation(err)) {
       throw new UserError("errors.link_other_account", {}, "code");
     }
     throw err;

@@ -1,5 +1,6 @@
 import type { Caller } from "../core/command.ts";
-import { Prisma } from "../db/index.ts";
+import { isUniqueViolation } from "../db/uniqueViolation.ts";
+import { countPosted } from "../metrics.ts";
 import { UserError } from "../errors.ts";
 import { grantTrialStage } from "../ledger/grantTrialStage.ts";
 import type { Services } from "../services.ts";
@@ -37,18 +38,19 @@ export async function resolveAccount(services: Services, caller: Caller): Promis
     });
   } catch (err) {
     // Two first messages at once: the other one created it.
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
+    if (isUniqueViolation(err)) {
       return resolveAccount(services, caller);
     }
     throw err;
   }
   if (services.env.TRIAL_STAGE1_USD > 0n) {
-    await grantTrialStage(services.prisma, {
+    const trial = await grantTrialStage(services.prisma, {
       accountId,
       stage: 1,
       amount: services.env.TRIAL_STAGE1_USD,
       actor: { type: "system", id: "onboarding" },
     });
+    countPosted(trial);
   }
   return { id: accountId, locale: caller.locale, created: true };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { usdSchema } from "../ledger/money.ts";
 
 /**
  * Every environment variable the bot reads, parsed in one place. Secrets are listed in
@@ -9,15 +10,7 @@ const csv = z
   .optional()
   .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
 
-const usd = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .refine((v) => /^\d+(\.\d{1,6})?$/.test(v), "a plain USD amount such as 5 or 0.5, at most 6 decimals")
-    .transform((v) => {
-      const [whole, fraction = ""] = v.split(".");
-      return BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, "0"));
-    });
+const usd = (fallback: string) => usdSchema().prefault(fallback);
 
 const bool = (fallback: boolean) =>
   z

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { UserError } from "../errors.ts";
 
 /** Money is integer micro-USD: 1 USD = 1,000,000. Never a float. */
@@ -5,6 +6,21 @@ export const MICROS_PER_USD = 1_000_000n;
 export const MONEY_DECIMALS = 6;
 
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+
+/** A plain decimal USD amount as configured ("10", "0.5": digits, at most 6 decimals) in micro-USD; null when it is not one. */
+export function parseUsd(text: string): bigint | null {
+  const match = /^(\d+)(?:\.(\d{1,6}))?$/.exec(text);
+  if (!match) return null;
+  return BigInt(match[1]) * MICROS_PER_USD + BigInt((match[2] ?? "").padEnd(MONEY_DECIMALS, "0"));
+}
+
+/** The schema of a configured USD amount (environment, payment methods file), parsed to micro-USD. */
+export function usdSchema(message = "a plain USD amount such as 5 or 0.5, at most 6 decimals") {
+  return z
+    .string()
+    .refine((v) => parseUsd(v) !== null, message)
+    .transform((v) => parseUsd(v)!);
+}
 
 /**
  * Parses a customer-typed decimal amount ("10", "0.1", "1,000.50") into micro-USD.
@@ -15,9 +31,8 @@ export function parseAmount(input: string, field = "amount"): bigint {
   if (text.startsWith("-")) throw new UserError("errors.amount_negative", {}, field);
   const match = DECIMAL.exec(text);
   if (!match) throw new UserError("errors.amount_format", { value: input.slice(0, 40) }, field);
-  const [, whole, fraction = ""] = match;
-  if (fraction.length > MONEY_DECIMALS) throw new UserError("errors.amount_decimals", { max: MONEY_DECIMALS }, field);
-  const micros = BigInt(whole) * MICROS_PER_USD + BigInt(fraction.padEnd(MONEY_DECIMALS, "0"));
+  if ((match[2] ?? "").length > MONEY_DECIMALS) throw new UserError("errors.amount_decimals", { max: MONEY_DECIMALS }, field);
+  const micros = parseUsd(match[0])!;
   if (micros === 0n) throw new UserError("errors.amount_zero", {}, field);
   return micros;
 }

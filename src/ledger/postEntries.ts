@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { UserError } from "../errors.ts";
 import { Prisma, type PrismaClient, type Tx } from "../db/index.ts";
+import { isUniqueViolation } from "../db/uniqueViolation.ts";
 import { splitDebit } from "./spending.ts";
 import {
   BUCKETS,
@@ -388,9 +389,6 @@ export async function readBalances(tx: Tx, accountId: string): Promise<BucketBal
   return balances;
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
-}
 
 /**
  * Posts on its own. A plain credit is a single statement, so it needs no interactive

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { usdSchema } from "../ledger/money.ts";
 import { xpubProblem } from "../chain/hdAddress.ts";
 import { httpRpcUrls, wsRpcUrls } from "../chain/network.ts";
 import { isTronBase58Address } from "../chain/tron.ts";
@@ -9,13 +10,7 @@ import { isTronBase58Address } from "../chain/tron.ts";
  * config/payment-methods.demo.json is the documented example. Amounts are USD strings in the
  * file and micro-USD bigints once parsed.
  */
-const usdAmount = z
-  .string()
-  .regex(/^\d+(\.\d{1,6})?$/, "a USD amount as a string, such as \"10\" or \"0.5\"")
-  .transform((v) => {
-    const [whole, fraction = ""] = v.split(".");
-    return BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, "0"));
-  });
+const usdAmount = usdSchema('a USD amount as a string, such as "10" or "0.5"');
 
 export const bonusTierSchema = z.object({
   /** The tier applies to a confirmed principal at or above this amount... */
