@@ -52,6 +52,8 @@ export const envSchema = z
     /** Where the web server is reachable from a browser (signed screenshot links on support cards). */
     PUBLIC_URL: url.optional(),
     API_KEYS: csv,
+    /** With it, GET /metrics wants `Authorization: Bearer <METRICS_TOKEN>`. */
+    METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, "a redis:// URL").optional(),
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
     USAGE_INGEST_PARALLEL: z.coerce.number().int().min(1).max(16).default(2),
@@ -102,6 +104,7 @@ export type Env = z.infer<typeof envSchema>;
 export const SECRET_VARIABLES = [
   "DATABASE_URL",
   "API_KEYS",
+  "METRICS_TOKEN",
   "REDIS_URL",
   "SLACK_BOT_TOKEN",
   "SLACK_SIGNING_SECRET",
