@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { PrismaClient, Tx } from "../db/index.ts";
 import type { Logger } from "../log.ts";
 import type { Platform, Reply } from "../reply.ts";
@@ -104,7 +105,8 @@ export async function enqueue(tx: Tx, input: OutboxInput): Promise<void> {
 }
 
 export const MAX_ATTEMPTS = 12;
-const LEASE_SECONDS = 60;
+/** How long a claim holds a message; renewed right before each send, so it only has to cover one. */
+export const LEASE_SECONDS = 60;
 
 /** Exponential backoff with a cap: 1 s, 2 s, 4 s … 5 min. */
 export function backoffMs(attempts: number): number {
@@ -121,10 +123,21 @@ interface ClaimedRow {
   attempts: number;
 }
 
-export async function claimDue(prisma: PrismaClient, limit: number, platforms: Platform[]): Promise<QueuedMessage[]> {
+/** A claim on a batch of messages: its token is what proves, at each send and settle, that the lease is still ours. */
+export interface Lease {
+  token: string;
+  seconds: number;
+}
+
+export function newLease(seconds = LEASE_SECONDS): Lease {
+  return { token: randomUUID(), seconds };
+}
+
+export async function claimDue(prisma: PrismaClient, limit: number, platforms: Platform[], lease: Lease = newLease()): Promise<QueuedMessage[]> {
   if (platforms.length === 0) return [];
   const rows = await prisma.$queryRaw<ClaimedRow[]>`
-    UPDATE "outbox_messages" SET "lockedUntil" = now() + make_interval(secs => ${LEASE_SECONDS}), "attempts" = "attempts" + 1
+    UPDATE "outbox_messages"
+    SET "lockedUntil" = now() + make_interval(secs => ${lease.seconds}), "attempts" = "attempts" + 1, "leaseToken" = ${lease.token}
     WHERE "id" IN (
       SELECT "id" FROM "outbox_messages"
       WHERE "status" = 'pending' AND "nextAttemptAt" <= now()
@@ -148,13 +161,27 @@ export async function claimDue(prisma: PrismaClient, limit: number, platforms: P
     }));
 }
 
-export async function settle(prisma: PrismaClient, message: QueuedMessage, outcome: DeliveryOutcome): Promise<void> {
+/**
+ * Renews the lease on one message right before it is sent; false when the lease was lost (it ran
+ * out while earlier messages of the batch were sent, and another worker claimed this one).
+ */
+export async function renewLease(prisma: PrismaClient, message: QueuedMessage, lease: Lease): Promise<boolean> {
+  const renewed = await prisma.$executeRaw`
+    UPDATE "outbox_messages" SET "lockedUntil" = now() + make_interval(secs => ${lease.seconds})
+    WHERE "id" = ${message.id} AND "leaseToken" = ${lease.token} AND "status" = 'pending'`;
+  return renewed === 1;
+}
+
+/** Records what became of a send, only while the lease is ours; false when another worker holds the message. */
+export async function settle(prisma: PrismaClient, message: QueuedMessage, outcome: DeliveryOutcome, lease: Lease): Promise<boolean> {
+  const ours = { id: message.id, leaseToken: lease.token };
   if (outcome.status === "sent") {
-    await prisma.$transaction(async (tx) => {
-      await tx.outboxMessage.update({
-        where: { id: message.id },
-        data: { status: "sent", sentAt: new Date(), lockedUntil: null, lastError: null },
+    return prisma.$transaction(async (tx) => {
+      const { count } = await tx.outboxMessage.updateMany({
+        where: ours,
+        data: { status: "sent", sentAt: new Date(), lockedUntil: null, lastError: null, leaseToken: null },
       });
+      if (count === 0) return false;
       const cardKey = cardKeyOf(message);
       if (message.kind === "support_card" && outcome.posted && cardKey) {
         const orderId = cardKey.startsWith("order:") ? cardKey.slice("order:".length) : null;
@@ -164,23 +191,25 @@ export async function settle(prisma: PrismaClient, message: QueuedMessage, outco
           update: outcome.posted,
         });
       }
+      return true;
     });
-    return;
   }
   if (outcome.status === "retry" && message.attempts < MAX_ATTEMPTS) {
     const wait = Math.max(outcome.afterMs ?? 0, backoffMs(message.attempts));
-    await prisma.outboxMessage.update({
-      where: { id: message.id },
-      data: { nextAttemptAt: new Date(Date.now() + wait), lockedUntil: null, lastError: outcome.error.slice(0, 500) },
+    const { count } = await prisma.outboxMessage.updateMany({
+      where: ours,
+      data: { nextAttemptAt: new Date(Date.now() + wait), lockedUntil: null, lastError: outcome.error.slice(0, 500), leaseToken: null },
     });
-    return;
+    return count === 1;
   }
-  await prisma.$transaction(async (tx) => {
-    await tx.outboxMessage.update({
-      where: { id: message.id },
-      data: { status: "dead", lockedUntil: null, lastError: outcome.error.slice(0, 500) },
+  return prisma.$transaction(async (tx) => {
+    const { count } = await tx.outboxMessage.updateMany({
+      where: ours,
+      data: { status: "dead", lockedUntil: null, lastError: outcome.error.slice(0, 500), leaseToken: null },
     });
+    if (count === 0) return false;
     if (outcome.status === "failed" && outcome.fallback) await enqueue(tx, outcome.fallback);
+    return true;
   });
 }
 
@@ -191,6 +220,8 @@ export interface DrainOptions {
   render: OutboxRenderer;
   log?: Logger;
   batchSize?: number;
+  /** How long a claim holds a message (tests shorten it). */
+  leaseSeconds?: number;
 }
 
 /** The message as its deliverer takes it: a view drawn now; a reply as written. */
@@ -201,11 +232,20 @@ async function drawn(message: QueuedMessage, render: OutboxRenderer): Promise<Ou
   return reply && { ...message, payload: { ...reply, cardKey: payload.cardKey } };
 }
 
-/** Claims and delivers what is due once; returns how many messages were handled. */
+/**
+ * Claims and delivers what is due once; returns how many messages were claimed. Each message is
+ * sent only after its lease is renewed, and settled only while the lease is still this claim's:
+ * a batch slower than its lease loses the rest to another worker instead of sending it twice.
+ */
 export async function deliverDue(options: DrainOptions): Promise<number> {
   const platforms = Object.keys(options.deliverers) as Platform[];
-  const batch = await claimDue(options.prisma, options.batchSize ?? 20, platforms);
+  const lease = newLease(options.leaseSeconds);
+  const batch = await claimDue(options.prisma, options.batchSize ?? 20, platforms, lease);
   for (const message of batch) {
+    if (!(await renewLease(options.prisma, message, lease))) {
+      options.log?.info({ outbox: String(message.id) }, "outbox lease lost before sending: another worker holds the message");
+      continue;
+    }
     const deliverer = options.deliverers[message.platform]!;
     let outcome: DeliveryOutcome;
     try {
@@ -217,7 +257,9 @@ export async function deliverDue(options: DrainOptions): Promise<number> {
     if (outcome.status !== "sent") {
       options.log?.warn({ outbox: String(message.id), kind: message.kind, outcome: outcome.status, error: outcome.error }, "outbox delivery not done");
     }
-    await settle(options.prisma, message, outcome);
+    if (!(await settle(options.prisma, message, outcome, lease))) {
+      options.log?.warn({ outbox: String(message.id), kind: message.kind }, "outbox lease lost while sending: the message may be sent again by the worker that holds it");
+    }
   }
   return batch.length;
 }
