@@ -9,6 +9,7 @@ import { checkTransfer } from "../src/payments/checkTransfer.ts";
 export default defineCommand({
   name: "check",
   audience: "customer",
+  rateLimit: { max: 30, windowSeconds: 600 },
   descriptionKey: "commands.check.description",
   options: [
     { name: "txHash", kind: "string", required: true, descriptionKey: "commands.check.options.txHash" },

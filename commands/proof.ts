@@ -11,6 +11,7 @@ import { submitProof } from "../src/topups/submitProof.ts";
 export default defineCommand({
   name: "proof",
   audience: "customer",
+  rateLimit: { max: 20, windowSeconds: 600 },
   descriptionKey: "commands.proof.description",
   options: [
     { name: "order", kind: "string", required: false, descriptionKey: "commands.proof.options.order" },

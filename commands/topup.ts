@@ -14,6 +14,7 @@ import { displayPayAddress } from "../src/topups/paymentTarget.ts";
 export default defineCommand({
   name: "topup",
   audience: "customer",
+  rateLimit: { max: 20, windowSeconds: 600 },
   descriptionKey: "commands.topup.description",
   options: [
     {

@@ -1,5 +1,6 @@
 import type { Registry } from "../core/dispatch.ts";
 import { every } from "../lib/loop.ts";
+import { forgetOldRates } from "../limits/userRate.ts";
 import { countDeliveries } from "../metrics.ts";
 import { runOutbox, type Deliverers } from "../notify/outbox.ts";
 import type { Services } from "../services.ts";
@@ -48,6 +49,7 @@ export async function startWorker(
       async () => {
         const expired = await expireOrders(services);
         if (expired) services.log.info({ expired }, "orders expired");
+        await forgetOldRates(services.prisma, services.now());
       },
       (err) => services.log.error({ err }, "order expiry failed"),
     ),

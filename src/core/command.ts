@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Locale, Translator } from "../i18n.ts";
 import type { Reply } from "../reply.ts";
+import type { UserRateLimit } from "../limits/userRate.ts";
 import type { Services } from "../services.ts";
 
 export type { Platform } from "../reply.ts";
@@ -44,6 +45,8 @@ export interface CommandDefinition<S extends z.ZodType = z.ZodType> {
   audience: "customer" | "support";
   /** What the audit log calls this command's attempts ("topup.confirm"); `command.<name>` by default. */
   auditAction?: string;
+  /** How often one user may run it; dispatch counts every attempt and refuses past the limit. */
+  rateLimit?: UserRateLimit;
   /** Key in locales/ of the one-line description (each locale has its own text). */
   descriptionKey: string;
   /** In the order a text surface takes them positionally: `/credits topup trc20 10`. */

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { recordAudit } from "../audit/recordAudit.ts";
 import { FormErrors, UserError } from "../errors.ts";
+import { consumeUserRate } from "../limits/userRate.ts";
 import { translator, type Translator } from "../i18n.ts";
 import type { Reply } from "../reply.ts";
 import type { Services } from "../services.ts";
@@ -38,6 +39,12 @@ export async function dispatch(
   if (definition.audience === "support" && !caller.isSupport) {
     await refuseNonSupport(services, caller, definition, args);
     return errorReply(t, new UserError("errors.not_support"));
+  }
+
+  if (definition.rateLimit) {
+    const key = `${definition.name}:${caller.platform}:${caller.workspaceId}:${caller.userId}`;
+    const verdict = await consumeUserRate(services.prisma, key, definition.rateLimit, services.now());
+    if (!verdict.allowed) return errorReply(t, new UserError("errors.rate_limited", { minutes: Math.ceil(verdict.retryAfterSeconds / 60) }));
   }
 
   const parsed = definition.input.safeParse(args);

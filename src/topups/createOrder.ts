@@ -9,7 +9,7 @@ import { toOrder } from "./order.ts";
 import { formatOrderNo } from "./orderStatus.ts";
 import { paymentTargetFor, type PaymentTarget } from "./paymentTarget.ts";
 
-/** How many orders a customer may have waiting for payment at once. */
+/** How many orders a customer may have undecided at once: waiting for payment, or for support's review. */
 export const MAX_OPEN_ORDERS = 5;
 
 export interface CreateOrderInput {
@@ -36,7 +36,7 @@ export async function createOrder(services: Services, input: CreateOrderInput) {
     const account = await tx.account.findUniqueOrThrow({ where: { id: input.accountId } });
     if (account.status !== "active") throw new UserError("errors.account_suspended");
     const open = await tx.topupOrder.count({
-      where: { accountId: input.accountId, status: "pending", expiresAt: { gt: now } },
+      where: { accountId: input.accountId, OR: [{ status: "pending", expiresAt: { gt: now } }, { status: "submitted" }] },
     });
     if (open >= MAX_OPEN_ORDERS) throw new UserError("errors.too_many_open_orders", { max: MAX_OPEN_ORDERS });
     let target: PaymentTarget | null = null;
