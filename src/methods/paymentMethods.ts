@@ -33,12 +33,16 @@ export const bonusPolicySchema = z
 const hexAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "a 0x-prefixed 20-byte hex address");
 const tronAddress = z.string().regex(/^T[1-9A-HJ-NP-Za-km-z]{33}$/, "a base58 TRON address starting with T");
 
+/** A method's maximum when its file names none. */
+export const DEFAULT_MAXIMUM_USD = "100000";
+
 const common = {
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "lowercase letters, digits, - and _"),
   label: z.record(z.string(), z.string()).refine((m) => "en" in m, "needs an \"en\" label"),
   bonus: bonusPolicySchema,
   minimum: usdAmount,
-  maximum: usdAmount.optional(),
+  /** The most one order may ask for, and support may credit by hand; every method has one. */
+  maximum: usdAmount.prefault(DEFAULT_MAXIMUM_USD),
 };
 
 export const ATTRIBUTION_MODES = ["unique-amount", "per-account-address", "none"] as const;
@@ -152,7 +156,12 @@ export const methodsFileSchema = z.object({
   methods: z
     .array(z.discriminatedUnion("kind", [usdtNetworkSchema, manualMethodSchema]))
     .min(1)
-    .refine((list) => new Set(list.map((m) => m.id)).size === list.length, "method ids must be unique"),
+    .refine((list) => new Set(list.map((m) => m.id)).size === list.length, "method ids must be unique")
+    .superRefine((list, ctx) => {
+      list.forEach((m, i) => {
+        if (m.maximum < m.minimum) ctx.addIssue({ code: "custom", path: [i, "maximum"], message: "must be at least the minimum" });
+      });
+    }),
 });
 
 export type BonusPolicy = z.output<typeof bonusPolicySchema>;

@@ -54,7 +54,7 @@ export async function confirmTopup(services: Services, input: ConfirmInput): Pro
   const { decider } = input;
   const refs = { orderId: found.id, accountId: found.accountId };
   await refuseOwnAccount(services, decider, "topup.confirm", found.accountId, refs);
-  if (input.principal !== undefined && input.principal <= 0n) throw new UserError("errors.amount_zero", {}, "amount");
+  if (input.principal !== undefined) checkOverride(services, found, input.principal);
 
   try {
     const result = await services.prisma.$transaction(async (tx) => {
@@ -69,6 +69,15 @@ export async function confirmTopup(services: Services, input: ConfirmInput): Pro
     if (isUniqueViolation(err)) return refuse(services, decider, "topup.confirm", "log_already_credited", new UserError("errors.transfer_credited", { order: "?" }), refs);
     throw err;
   }
+}
+
+/** Support's typed principal: above zero, and within the method's maximum (an order's own suffix aside). */
+function checkOverride(services: Services, order: Order, principal: bigint): void {
+  if (principal <= 0n) throw new UserError("errors.amount_zero", {}, "amount");
+  const method = findMethod(services.methods, order.methodId);
+  if (!method) return;
+  const ceiling = method.maximum > order.instructedAmount ? method.maximum : order.instructedAmount;
+  if (principal > ceiling) throw new UserError("errors.amount_above_maximum", { maximum: formatDecimal(method.maximum, 0) }, "amount");
 }
 
 /** A support member never decides an order of their own account; the refusal is recorded. */

@@ -27,7 +27,7 @@ export async function createOrder(services: Services, input: CreateOrderInput) {
   }
   const amount = parseAmount(input.amount, "amount");
   if (amount < method.minimum) throw new UserError("errors.amount_below_minimum", { minimum: formatDecimal(method.minimum, 0) }, "amount");
-  if (method.maximum !== undefined && amount > method.maximum) {
+  if (amount > method.maximum) {
     throw new UserError("errors.amount_above_maximum", { maximum: formatDecimal(method.maximum, 0) }, "amount");
   }
 
