@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { registry } from "../commands/index.ts";
-import { createServices, DemoConfigError } from "./app/createServices.ts";
-import { ConfigError, loadEnv, type Env } from "./config/env.ts";
-import { MethodsConfigError } from "./methods/paymentMethods.ts";
+import { createServices } from "./app/createServices.ts";
+import { describeStartupFailure } from "./app/startupError.ts";
+import { loadEnv, type Env } from "./config/env.ts";
 import { startConsole } from "./platforms/console/index.ts";
 import { startWorker } from "./app/worker.ts";
 import { startWeb } from "./app/web.ts";
@@ -25,7 +25,8 @@ async function main(argv: string[]): Promise<void> {
   // A .env file in the working directory, like the CLI; variables already set win.
   if (existsSync(".env")) process.loadEnvFile(".env");
   const env = loadEnv();
-  const playground = role === "console" || (role === "all" && !env.SLACK_BOT_TOKEN && !env.DISCORD_TOKEN);
+  // With nothing to serve (no chat credentials, no usage API keys) `npm start` is the playground.
+  const playground = role === "console" || (role === "all" && !env.SLACK_BOT_TOKEN && !env.DISCORD_TOKEN && env.API_KEYS.length === 0);
   if (playground) {
     const services = await createServices({ env: { ...env, LOG_LEVEL: env.LOG_LEVEL === "info" ? "warn" : env.LOG_LEVEL }, allowDemoMethods: true });
     await startConsole(services, registry, { script: argv.includes("--script") ? true : undefined });
@@ -65,10 +66,14 @@ function needsWeb(env: Env): boolean {
 }
 
 main(process.argv.slice(2)).catch((err) => {
-  if (err instanceof ConfigError || err instanceof MethodsConfigError || err instanceof DemoConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(1);
+  let env: Env | null = null;
+  try {
+    env = loadEnv();
+  } catch {
+    env = null;
   }
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
+  const failure = describeStartupFailure(err, env);
+  process.stderr.write(`${failure.message}\n`);
+  if (env?.LOG_LEVEL === "debug" || env?.LOG_LEVEL === "trace") process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(failure.exitCode);
 });

@@ -52,14 +52,14 @@ describe.skipIf(onPostgres)("npm start", () => {
       SLACK_SUPPORT_CHANNEL: "C0SUPPORT",
       SLACK_SUPPORT_USERS: "U0SUPPORT",
     });
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toContain("is the demo payment configuration");
     expect(stderr).not.toContain("xoxb-test-not-real");
   });
 
   it("prints every bad variable at once and exits non-zero", async () => {
     const { code, stderr } = await start(["worker"], "", { PORT: "eighty", ONBOARDING_MODE: "sometimes", SLACK_BOT_TOKEN: "not-a-token" });
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toContain("PORT");
     expect(stderr).toContain("ONBOARDING_MODE");
     expect(stderr).toContain("SLACK_BOT_TOKEN");
