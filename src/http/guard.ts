@@ -15,8 +15,9 @@ const NOT_FOUND_KEYS = new Set(["errors.account_not_found"]);
  * Wraps a handler: checks the bearer key (for API routes) and turns every failure into a JSON
  * answer. Unexpected errors are logged with a trace id and answered 500 without their detail.
  */
-export function guarded(services: Services, handler: RouteHandler, options: { auth: boolean }): (req: RouteRequest, res: ServerResponse) => void {
-  const authorize = options.auth ? bearerAuth(services.env.API_KEYS) : undefined;
+export function guarded(services: Services, handler: RouteHandler, options: { auth: boolean | readonly string[] }): (req: RouteRequest, res: ServerResponse) => void {
+  const keys = options.auth === true ? services.env.API_KEYS : options.auth === false ? null : options.auth;
+  const authorize = keys ? bearerAuth(keys) : undefined;
   return (req, res) => {
     const run = async () => {
       authorize?.(req);

@@ -24,14 +24,29 @@ export function healthRoute(services: Services): RouteHandler {
   };
 }
 
-/** GET /metrics in Prometheus text format; process metrics still answer when the database does not. */
-export function metricsRoute(services: Services): RouteHandler {
+/** How long the database gauges (three aggregates) are reused: scrapes every second cost one refresh. */
+export const GAUGE_TTL_MS = 15_000;
+
+/**
+ * GET /metrics in Prometheus text format; process metrics still answer when the database does
+ * not. The database gauges are refreshed at most once per GAUGE_TTL_MS, by one scrape at a time.
+ */
+export function metricsRoute(services: Services, ttlMs = GAUGE_TTL_MS): RouteHandler {
+  let refreshedAt = -Infinity;
+  let refreshing: Promise<void> | null = null;
+  const refresh = () => {
+    refreshing ??= refreshDatabaseGauges(services.prisma)
+      .then(() => {
+        refreshedAt = Date.now();
+      })
+      .catch((err: unknown) => services.log.warn({ err: err instanceof Error ? err.message : String(err) }, "metrics: database gauges not refreshed"))
+      .finally(() => {
+        refreshing = null;
+      });
+    return refreshing;
+  };
   return async (_req, res) => {
-    try {
-      await refreshDatabaseGauges(services.prisma);
-    } catch (err) {
-      services.log.warn({ err: err instanceof Error ? err.message : String(err) }, "metrics: database gauges not refreshed");
-    }
+    if (Date.now() - refreshedAt >= ttlMs) await refresh();
     const text = await metricsRegistry.metrics();
     res.writeHead(200, { "content-type": metricsRegistry.contentType });
     res.end(text);

@@ -16,11 +16,11 @@ export function apiRoutes(services: Services): Route[] {
   ];
 }
 
-/** /healthz and /metrics, without a key: they stay behind the load balancer. */
+/** /healthz without a key (the load balancer asks it); /metrics behind METRICS_TOKEN when it is set. */
 export function healthRoutes(services: Services): Route[] {
-  const open = (handler: Parameters<typeof guarded>[1]) => guarded(services, handler, { auth: false });
+  const metricsToken = services.env.METRICS_TOKEN;
   return [
-    { path: "/healthz", method: "GET", handler: open(healthRoute(services)) },
-    { path: "/metrics", method: "GET", handler: open(metricsRoute(services)) },
+    { path: "/healthz", method: "GET", handler: guarded(services, healthRoute(services), { auth: false }) },
+    { path: "/metrics", method: "GET", handler: guarded(services, metricsRoute(services), { auth: metricsToken ? [metricsToken] : false }) },
   ];
 }
