@@ -6,6 +6,7 @@ import { isUserError } from "../errors.ts";
 import { translate } from "../i18n.ts";
 import { subcommands } from "./commands/index.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, lazyDatabase, UsageError, type CliContext, type CliSubcommand, type Output } from "./context.ts";
+import { printable } from "./printable.ts";
 
 export interface CliOptions {
   /** The environment to configure from; process.env by default. */
@@ -42,7 +43,7 @@ export async function main(argv: string[], options: CliOptions = {}): Promise<nu
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    stderr.write(`unknown command "${name}"\n\n${usage(commands)}`);
+    stderr.write(`unknown command "${printable(name)}"\n\n${usage(commands)}`);
     return EXIT_USAGE;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
@@ -55,7 +56,7 @@ export async function main(argv: string[], options: CliOptions = {}): Promise<nu
     env = loadEnv(options.environment ?? process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      stderr.write(`${err.message}\nSee .env.example for every variable.\n`);
+      stderr.write(`${printable(err.message, { keepNewlines: true })}\nSee .env.example for every variable.\n`);
       return EXIT_USAGE;
     }
     throw err;
@@ -67,18 +68,18 @@ export async function main(argv: string[], options: CliOptions = {}): Promise<nu
     return await command.run(rest, ctx);
   } catch (err) {
     if (err instanceof UsageError) {
-      stderr.write(`${err.message}\n\n${usage([command])}`);
+      stderr.write(`${printable(err.message, { keepNewlines: true })}\n\n${usage([command])}`);
       return EXIT_USAGE;
     }
     if (isUserError(err)) {
-      stderr.write(`${translate("en", err.key, err.params)}\n`);
+      stderr.write(`${printable(translate("en", err.key, err.params), { keepNewlines: true })}\n`);
       return EXIT_FAILED;
     }
     // Prisma prefixes its own "Invalid `prisma.x()` invocation" banner; the last line is the cause.
     const message = (err instanceof Error ? err.message : String(err)).trim().split("\n").filter(Boolean).pop() ?? "unknown error";
     // 42P01: undefined_table, i.e. a database nobody has migrated yet.
     const hint = /42P01|does not exist/.test(message) && name !== "migrate" ? "\nHas the database been migrated? Run: credit-desk migrate" : "";
-    stderr.write(`${name} failed: ${message}${hint}\n`);
+    stderr.write(`${name} failed: ${printable(message)}${hint}\n`);
     return EXIT_FAILED;
   } finally {
     await db.close();

@@ -16,7 +16,7 @@ export function usageRoute(services: Services): RouteHandler {
     const body = await readJson(req, USAGE_BODY_LIMIT);
     let parsed;
     try {
-      parsed = parseUsageBatch(body);
+      parsed = parseUsageBatch(body, { now: services.now() });
     } catch (err) {
       if (err instanceof UsageBatchError) throw new HttpError(err.status, "invalid_batch", err.message);
       throw err;

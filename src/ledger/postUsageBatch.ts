@@ -36,9 +36,27 @@ export interface UsageDebit {
 
 /**
  * What became of a record: debited now; debited before (the same id with the same charge);
- * the same id with a different account, cost, model or endpoint; an account that does not exist.
+ * the same id with a different account, cost, model or endpoint; an account that does not exist;
+ * a debit that would take a balance outside USAGE_BALANCE_FLOOR .. BIGINT_MAX (see there), or
+ * a cost outside 0 .. MAX_USAGE_COST.
  */
-export type UsageOutcome = "accepted" | "duplicate" | "conflict" | "unknown_account";
+export type UsageOutcome = "accepted" | "duplicate" | "conflict" | "unknown_account" | "out_of_range";
+
+/** The most one usage record may cost: 10^12 micro-USD, $1,000,000. */
+export const MAX_USAGE_COST = 1_000_000_000_000n;
+
+/**
+ * The lowest usage may take an account's balance, or any of its buckets: -10^15 micro-USD,
+ * -$1,000,000,000. A record that would go further is not debited (`out_of_range`); the rest of its
+ * batch is. With MAX_USAGE_COST and 1,000 records a batch, a batch moves an account by at most
+ * 10^15, so no running total the planner computes comes near PostgreSQL's bigint range.
+ */
+export const USAGE_BALANCE_FLOOR = -1_000_000_000_000_000n;
+
+/** PostgreSQL's bigint, the type of every amount and balance. */
+export const BIGINT_MAX = 2n ** 63n - 1n;
+
+const inRange = (amount: bigint) => amount >= USAGE_BALANCE_FLOOR && amount <= BIGINT_MAX;
 
 /** The ledger key of a usage record: its entries are `usage:<id>#<part>`. */
 export function usageKey(recordId: string): string {
@@ -146,7 +164,10 @@ export function firstOccurrences(records: readonly UsageDebit[]): { outcomes: (U
  * given; each is split over the buckets in spending order, and what its buckets do not hold
  * falls on the last bucket, below zero. A record debited before writes nothing; nor does a
  * repeat of an id earlier in the batch (see firstOccurrences). Balance after and bucket balance
- * after are running totals, as postEntries computes them.
+ * after are running totals, as postEntries computes them. A record whose cost is outside
+ * 0 .. MAX_USAGE_COST, or whose debit would take the account's balance or a bucket's outside
+ * USAGE_BALANCE_FLOOR .. BIGINT_MAX, is `out_of_range` and changes nothing: no plan holds an
+ * amount or a balance PostgreSQL's bigint cannot.
  */
 export function planUsageBatch(
   records: readonly UsageDebit[],
@@ -178,31 +199,42 @@ export function planUsageBatch(
       outcomes[i] = "unknown_account";
       continue;
     }
+    const state = current.get(record.accountId);
+    const balances = state?.balances ?? account.balances;
+    const total = state?.total ?? totalOf(account.balances);
+    // Planned first and written only if every amount and running balance it produces fits: an
+    // out-of-range value would make PostgreSQL refuse the whole batch, every time it is sent.
+    const parts = record.cost > 0n && record.cost <= MAX_USAGE_COST ? splitDebit(record.cost, balances, spendingOrder) : [];
+    const planned: { bucket: Bucket; amount: bigint; balanceAfter: bigint; bucketBalanceAfter: bigint }[] = [];
+    let fits = record.cost >= 0n && record.cost <= MAX_USAGE_COST;
+    let running = total;
+    const bucketAfter = new Map<Bucket, bigint>();
+    for (const { bucket, amount } of parts) {
+      running += amount;
+      const after = (bucketAfter.get(bucket) ?? balances[bucket]) + amount;
+      bucketAfter.set(bucket, after);
+      if (!inRange(running) || !inRange(after)) fits = false;
+      planned.push({ bucket, amount, balanceAfter: running, bucketBalanceAfter: after });
+    }
+    if (!fits) {
+      outcomes[i] = "out_of_range";
+      continue;
+    }
+
     outcomes[i] = "accepted";
     accepted.push(i);
-    let state = current.get(record.accountId);
-    if (!state) {
-      const total = totalOf(account.balances);
-      state = { balances: { ...account.balances }, total, before: total, touched: new Set(), cause: record.id };
-      current.set(record.accountId, state);
+    let debited = state;
+    if (!debited) {
+      debited = { balances: { ...account.balances }, total, before: total, touched: new Set(), cause: record.id };
+      current.set(record.accountId, debited);
     }
-    state.cause = record.id;
-    if (record.cost === 0n) continue;
-    const parts = splitDebit(record.cost, state.balances, spendingOrder);
-    for (let part = 0; part < parts.length; part++) {
-      const { bucket, amount } = parts[part];
-      state.balances[bucket] += amount;
-      state.total += amount;
-      state.touched.add(bucket);
-      entries.push({
-        record: i,
-        accountId: record.accountId,
-        bucket,
-        amount,
-        balanceAfter: state.total,
-        bucketBalanceAfter: state.balances[bucket],
-        part,
-      });
+    debited.cause = record.id;
+    for (let part = 0; part < planned.length; part++) {
+      const { bucket, amount, balanceAfter, bucketBalanceAfter } = planned[part];
+      debited.balances[bucket] = bucketBalanceAfter;
+      debited.total = balanceAfter;
+      debited.touched.add(bucket);
+      entries.push({ record: i, accountId: record.accountId, bucket, amount, balanceAfter, bucketBalanceAfter, part });
     }
   }
 

@@ -1,6 +1,7 @@
 import type { PrismaClient } from "../db/index.ts";
 import type { SqlDriver } from "../db/driver.ts";
-import { postUsageBatch, usageKey, type UsageFollowUp } from "../ledger/postUsageBatch.ts";
+import { formatUsd } from "../ledger/money.ts";
+import { postUsageBatch, USAGE_BALANCE_FLOOR, usageKey, type UsageFollowUp } from "../ledger/postUsageBatch.ts";
 import type { Actor, Bucket } from "../ledger/types.ts";
 import { entriesPosted, usageRecordsReceived } from "../metrics.ts";
 import { afterBalanceChange, alertTransition } from "../notify/lowBalance.ts";
@@ -78,6 +79,16 @@ export async function ingestUsage(prisma: PrismaClient, records: IndexedRecord[]
         break;
       case "unknown_account":
         result.rejected.push({ index: item.index, id: record.id, reason: "unknown_account", message: `no account ${record.accountId}` });
+        break;
+      case "out_of_range":
+        result.rejected.push({
+          index: item.index,
+          id: record.id,
+          reason: "balance_out_of_range",
+          message:
+            `debiting it would take the balance of account ${record.accountId}, or one of its buckets, below ${formatUsd(USAGE_BALANCE_FLOOR)} ` +
+            "(the lowest usage may take a balance to) or past the ledger's range; it was not debited",
+        });
         break;
     }
   });

@@ -1,46 +1,93 @@
 import { z } from "zod";
+import { MAX_USAGE_COST } from "../ledger/postUsageBatch.ts";
+import { formatUsd } from "../ledger/money.ts";
 
 /** How many records one request may carry; a bigger batch is refused as a whole. */
 export const MAX_USAGE_BATCH = 1000;
 
-/** 18 digits keep every cost inside PostgreSQL's bigint; micro-USD, so that is a trillion USD. */
-const COST = /^\d{1,18}$/;
+/**
+ * The window a record's time must fall in: from EARLIEST_USAGE_TIME to USAGE_TIME_LEEWAY_MS after
+ * the server's clock. PostgreSQL has no year 0 (`0000-01-01T00:00:00Z`, or
+ * `0001-01-01T00:30:00+01:00`, which is year 0 in UTC) and does not read the `+010000-…` that
+ * JavaScript writes for a year past 9999: refused here, one record at a time, they cannot fail the
+ * batch. A day ahead leaves room for a gateway whose clock runs fast.
+ */
+export const EARLIEST_USAGE_TIME = new Date("2000-01-01T00:00:00Z");
+export const USAGE_TIME_LEEWAY_MS = 24 * 3_600_000;
+
+/** Integer micro-USD with no sign and no decimals; its size is checked against MAX_USAGE_COST. */
+const COST = /^\d+$/;
 const ACCOUNT_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/**
+ * Characters a terminal acts on rather than shows: C0 controls (tab and newline included), DEL,
+ * C1 controls, and the bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+ * U+2066–U+2069), which make text read differently from what it holds. U+0000 is among them:
+ * PostgreSQL text cannot hold it.
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+/** String.prototype.isWellFormed (Node 20), which the TypeScript lib this project targets does not declare. */
+const isWellFormed = (value: string) => (value as string & { isWellFormed(): boolean }).isWellFormed();
+const codePoint = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
 /** A missing field says "required"; a present one of the wrong kind says what is expected. */
 const expected = (what: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? "required" : what) });
-// PostgreSQL text cannot hold U+0000: refused here, one record at a time, rather than failing the batch.
+/**
+ * Free text, as PostgreSQL stores it and as a terminal shows it: well-formed Unicode (a lone
+ * surrogate is stored as U+FFFD, so "\uD800a" and "\uDC00a" would be the same id) and no control
+ * characters. Refused here, one record at a time, rather than failing the batch.
+ */
 const text = () =>
   z
     .string(expected("a string"))
     .min(1, "a non-empty string")
     .max(200, "at most 200 characters")
-    .regex(/^[^\u0000]*$/, "no NUL (U+0000) characters");
+    .check((ctx) => {
+      if (!isWellFormed(ctx.value)) {
+        ctx.issues.push({ code: "custom", input: ctx.value, message: "well-formed Unicode (no lone surrogates)" });
+        return;
+      }
+      const control = CONTROL.exec(ctx.value);
+      if (control) {
+        ctx.issues.push({ code: "custom", input: ctx.value, message: `no control characters or bidirectional overrides (found ${codePoint(control[0])})` });
+      }
+    });
 const count = z.number(expected("a whole number")).int("a whole number").min(0, "at least 0").max(2_147_483_647, "too large").default(0);
 
-/** One usage record as the gateway sends it. Messages are meant for the gateway's developers. */
-export const usageRecordSchema = z.object({
-  id: text(),
-  accountId: z
-    .string(expected("an account id (UUID)"))
-    .regex(ACCOUNT_ID, "an account id (UUID)")
-    .transform((v) => v.toLowerCase()),
-  model: text(),
-  endpoint: text(),
-  inputTokens: count,
-  outputTokens: count,
-  cachedTokens: count,
-  calls: count,
-  // A JSON number is refused on purpose: 1.5 or 1e21 would silently lose micro-USD.
-  cost: z
-    .string(expected('an integer string of micro-USD, such as "1500"'))
-    .regex(COST, "an integer string of micro-USD, such as \"1500\" (no sign, no decimals)")
-    .transform((v) => BigInt(v)),
-  time: z.iso
-    .datetime({ offset: true, ...expected("an ISO 8601 time, such as 2025-01-31T12:00:00Z") })
-    .transform((v) => new Date(v)),
-});
+const maxCost = `at most ${MAX_USAGE_COST} micro-USD (${formatUsd(MAX_USAGE_COST)}) per record`;
 
-export type UsageRecordInput = z.output<typeof usageRecordSchema>;
+/**
+ * One usage record as the gateway sends it, its time checked against the window around `now`.
+ * Messages are meant for the gateway's developers.
+ */
+export function usageRecordSchema(now: Date = new Date()) {
+  const latest = new Date(now.getTime() + USAGE_TIME_LEEWAY_MS);
+  const window = `from ${EARLIEST_USAGE_TIME.toISOString().replace(".000", "")} to ${USAGE_TIME_LEEWAY_MS / 3_600_000} hours after the server's clock (${latest.toISOString()})`;
+  return z.object({
+    id: text(),
+    accountId: z
+      .string(expected("an account id (UUID)"))
+      .regex(ACCOUNT_ID, "an account id (UUID)")
+      .transform((v) => v.toLowerCase()),
+    model: text(),
+    endpoint: text(),
+    inputTokens: count,
+    outputTokens: count,
+    cachedTokens: count,
+    calls: count,
+    // A JSON number is refused on purpose: 1.5 or 1e21 would silently lose micro-USD.
+    cost: z
+      .string(expected('an integer string of micro-USD, such as "1500"'))
+      .regex(COST, 'an integer string of micro-USD, such as "1500" (no sign, no decimals)')
+      // The length first: BigInt of a megabyte of digits is slow, and far past the limit anyway.
+      .refine((v) => !COST.test(v) || (v.replace(/^0+(?=\d)/, "").length <= String(MAX_USAGE_COST).length && BigInt(v) <= MAX_USAGE_COST), maxCost)
+      .transform((v) => BigInt(v)),
+    time: z.iso
+      .datetime({ offset: true, ...expected("an ISO 8601 time, such as 2025-01-31T12:00:00Z") })
+      .transform((v) => new Date(v))
+      .refine((d) => d.getTime() >= EARLIEST_USAGE_TIME.getTime() && d.getTime() <= latest.getTime(), `a time ${window}`),
+  });
+}
+
+export type UsageRecordInput = z.output<ReturnType<typeof usageRecordSchema>>;
 
 export interface IndexedRecord {
   /** Position in the request, so a rejection can be traced back even without an id. */
@@ -48,7 +95,7 @@ export interface IndexedRecord {
   record: UsageRecordInput;
 }
 
-export type RejectReason = "invalid_record" | "unknown_account" | "id_conflict";
+export type RejectReason = "invalid_record" | "unknown_account" | "id_conflict" | "balance_out_of_range";
 
 export interface RejectedRecord {
   index: number;
@@ -72,7 +119,7 @@ export class UsageBatchError extends Error {
  * Checks the shape of the batch as a whole (an object with at most MAX_USAGE_BATCH records) and
  * each record on its own, so that one bad record is reported without sinking the others.
  */
-export function parseUsageBatch(body: unknown): { valid: IndexedRecord[]; rejected: RejectedRecord[] } {
+export function parseUsageBatch(body: unknown, options: { now?: Date } = {}): { valid: IndexedRecord[]; rejected: RejectedRecord[] } {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new UsageBatchError('the body must be a JSON object: {"records": [...]}');
   }
@@ -82,10 +129,11 @@ export function parseUsageBatch(body: unknown): { valid: IndexedRecord[]; reject
   if (records.length > MAX_USAGE_BATCH) {
     throw new UsageBatchError(`a batch holds at most ${MAX_USAGE_BATCH} records; this one has ${records.length}`);
   }
+  const schema = usageRecordSchema(options.now);
   const valid: IndexedRecord[] = [];
   const rejected: RejectedRecord[] = [];
   records.forEach((raw, index) => {
-    const parsed = usageRecordSchema.safeParse(raw);
+    const parsed = schema.safeParse(raw);
     if (parsed.success) {
       valid.push({ index, record: parsed.data });
       return;

@@ -138,7 +138,7 @@ describe("POST /api/v1/usage", () => {
       [7, "invalid_record"],
       [8, "invalid_record"],
     ]);
-    expect(res.json.rejected[7].fields).toEqual({ model: "no NUL (U+0000) characters" });
+    expect(res.json.rejected[7].fields).toEqual({ model: "no control characters or bidirectional overrides (found U+0000)" });
     expect(res.json.rejected[0].fields).toHaveProperty("cost");
     expect(res.json.rejected[2].fields).toHaveProperty("cost");
     expect(res.json.rejected[3].fields).toEqual({ id: "required" });
@@ -198,9 +198,9 @@ describe("POST /api/v1/usage", () => {
 });
 
 describe("ingestUsage", () => {
-  it("stores ids, models and endpoints exactly as sent, whatever characters they hold", async () => {
+  it("stores ids, models and endpoints exactly as sent, whatever printable characters they hold", async () => {
     const account = await accountWith(services.prisma, { principal: 5n * USD });
-    const awkward = ['NULL', 'a"b', "back\\slash\\", "comma,{brace}", "  spaced  ", "ünï 名前 🚀", "'quote'", "tab\tnew\nline"];
+    const awkward = ['NULL', 'a"b', "back\\slash\\", "comma,{brace}", "  spaced  ", "ünï 名前 🚀", "'quote'", "semi;colon = $1 %s \\x1b"];
     const raw = awkward.map((text, i) => usageRecord(account, BigInt(1000 + i), { id: `${text}-${i}`, model: text, endpoint: `/v1/${text}` }));
     const { valid } = parseUsageBatch({ records: raw });
     expect(valid).toHaveLength(awkward.length);

@@ -2,11 +2,14 @@ import { parseArgs } from "node:util";
 import { formatUsd } from "../../ledger/money.ts";
 import { BUCKETS, emptyBalances, totalOf, type Bucket } from "../../ledger/types.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliSubcommand } from "../context.ts";
+import { printable } from "../printable.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function table(rows: string[][]): string {
-  if (rows.length === 0) return "";
+/** Rows of cells, aligned; every cell goes through printable (most of them come from the database). */
+function table(cells: string[][]): string {
+  if (cells.length === 0) return "";
+  const rows = cells.map((r) => r.map((cell) => printable(cell)));
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => "  " + r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n") + "\n";
 }
@@ -50,16 +53,16 @@ export const accountCommand: CliSubcommand = {
       },
     });
     if (!account) {
-      ctx.stderr.write(`no account ${id}\n`);
+      ctx.stderr.write(`no account ${printable(id)}\n`);
       return EXIT_FAILED;
     }
 
     const balances = emptyBalances();
     for (const b of account.balances) balances[b.bucket as Bucket] = b.amount;
     const out: string[] = [];
-    out.push(`Account ${account.id}`);
+    out.push(`Account ${printable(account.id)}`);
     out.push(
-      `  status ${account.status}  locale ${account.locale}  created ${iso(account.createdAt)}  low-balance alert ${
+      `  status ${printable(account.status)}  locale ${printable(account.locale)}  created ${iso(account.createdAt)}  low-balance alert ${
         account.lowBalanceThreshold === null ? "off" : formatUsd(account.lowBalanceThreshold)
       }`,
     );

@@ -3,6 +3,7 @@ import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { EXIT_OK, UsageError, writeAll, type CliSubcommand, type Output } from "../context.ts";
+import { printable } from "../printable.ts";
 import { ProgressBar } from "../progress.ts";
 
 const COLUMNS = [
@@ -60,7 +61,9 @@ const PAGE_SQL = `
 
 export function csvField(value: string | null, freeText = false): string {
   if (value === null) return "";
-  let text = value;
+  // A CSV on stdout reaches a terminal as often as a spreadsheet: control characters are escaped
+  // (see printable); a line feed stays, inside a quoted field.
+  let text = printable(value, { keepNewlines: true });
   // A cell starting with = + - @ is run as a formula by spreadsheet programs (CSV injection).
   if (freeText && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
@@ -142,7 +145,7 @@ export const ledgerCommand: CliSubcommand = {
       if (target && out) {
         await new Promise<void>((resolve, reject) => target.end((err?: Error | null) => (err ? reject(err) : resolve())));
         await rename(`${out}.partial`, out);
-        ctx.stderr.write(`exported ${count} entries to ${out}\n`);
+        ctx.stderr.write(`exported ${count} entries to ${printable(out)}\n`);
       }
       return EXIT_OK;
     } catch (err) {

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { issueLinkCode, LINK_CODE_DEFAULT_TTL_MINUTES, LINK_CODE_MAX_TTL_MINUTES } from "../../accounts/linkCodes.ts";
 import { EXIT_OK, UsageError, type CliSubcommand } from "../context.ts";
+import { printable } from "../printable.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -28,8 +29,9 @@ export const linkCodeCommand: CliSubcommand = {
     }
     const { prisma } = await ctx.database();
     const issued = await issueLinkCode(prisma, { accountId, ttlMinutes: ttl });
-    ctx.stdout.write(`${issued.code}\n`);
-    ctx.stderr.write(`one-time link code for account ${issued.accountId}, valid until ${issued.expiresAt.toISOString()}; the customer types: link ${issued.code}\n`);
+    const code = printable(issued.code);
+    ctx.stdout.write(`${code}\n`);
+    ctx.stderr.write(`one-time link code for account ${printable(issued.accountId)}, valid until ${issued.expiresAt.toISOString()}; the customer types: link ${code}\n`);
     return EXIT_OK;
   },
 };

@@ -3,6 +3,7 @@ import { MigrationError } from "../../db/migrate.ts";
 import { loadMethods, MethodsConfigError } from "../../methods/paymentMethods.ts";
 import { backfillPaymentTargets, needsPaymentTargets } from "../../topups/backfillPaymentTargets.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliSubcommand } from "../context.ts";
+import { printable } from "../printable.ts";
 
 export const migrateCommand: CliSubcommand = {
   name: "migrate",
@@ -12,11 +13,11 @@ export const migrateCommand: CliSubcommand = {
     const db = await ctx.database();
     try {
       const result = await db.migrate();
-      for (const name of result.applied) ctx.stdout.write(`applied ${name}\n`);
+      for (const name of result.applied) ctx.stdout.write(`applied ${printable(name)}\n`);
       const backfilled = await backfillWithMethods(ctx, db);
       if (backfilled) ctx.stdout.write(`${backfilled} older order(s) and credited log(s) given their payment chain\n`);
       for (const name of result.modified) {
-        ctx.stderr.write(`warning: ${name} was applied but its migration.sql changed since (checksum differs)\n`);
+        ctx.stderr.write(`warning: ${printable(name)} was applied but its migration.sql changed since (checksum differs)\n`);
       }
       ctx.stdout.write(
         result.applied.length === 0
@@ -26,7 +27,7 @@ export const migrateCommand: CliSubcommand = {
       return EXIT_OK;
     } catch (err) {
       if (err instanceof MigrationError) {
-        ctx.stderr.write(`migration failed: ${err.message}\n`);
+        ctx.stderr.write(`migration failed: ${printable(err.message, { keepNewlines: true })}\n`);
         return EXIT_FAILED;
       }
       throw err;
@@ -41,7 +42,7 @@ async function backfillWithMethods(ctx: Parameters<CliSubcommand["run"]>[1], db:
     return await backfillPaymentTargets(db.prisma, loadMethods(ctx.env.PAYMENT_METHODS_FILE));
   } catch (err) {
     if (!(err instanceof MethodsConfigError)) throw err;
-    ctx.stderr.write(`note: older orders keep no payment chain until the payment methods file can be read (${err.message.split("\n")[0]})\n`);
+    ctx.stderr.write(`note: older orders keep no payment chain until the payment methods file can be read (${printable(err.message.split("\n")[0])})\n`);
     return 0;
   }
 }

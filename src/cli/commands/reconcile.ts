@@ -1,5 +1,6 @@
 import { reconcile } from "../../ledger/reconcile.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliSubcommand } from "../context.ts";
+import { printable } from "../printable.ts";
 
 export const reconcileCommand: CliSubcommand = {
   name: "reconcile",
@@ -14,11 +15,11 @@ export const reconcileCommand: CliSubcommand = {
     }
     for (const m of report.mismatches) {
       ctx.stdout.write(
-        `MISMATCH account ${m.accountId} bucket ${m.bucket}: entries sum to ${m.entries}, cache holds ${m.cached} (micro-USD)\n`,
+        `MISMATCH account ${printable(m.accountId)} bucket ${printable(m.bucket)}: entries sum to ${m.entries}, cache holds ${m.cached} (micro-USD)\n`,
       );
     }
     const accounts = [...new Set(report.mismatches.map((m) => m.accountId))];
-    ctx.stdout.write(`reconcile: ${accounts.length} of ${report.accounts} accounts do not reconcile: ${accounts.join(", ")}\n`);
+    ctx.stdout.write(`reconcile: ${accounts.length} of ${report.accounts} accounts do not reconcile: ${accounts.map((a) => printable(a)).join(", ")}\n`);
     return EXIT_FAILED;
   },
 };
