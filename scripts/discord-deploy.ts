@@ -11,13 +11,23 @@ import { loadMethods } from "../src/methods/paymentMethods.ts";
 /**
  * `npm run discord:deploy`: registers /credits (DISCORD_COMMAND) with every registry command as a
  * subcommand, by a bulk overwrite — commands removed from the registry disappear from Discord.
- * With DISCORD_GUILD_ID the command is registered in that guild only (instant, for development);
- * without it, globally.
+ * DISCORD_GUILD_ID lists the guilds the bot serves: the command is registered in each of them
+ * (guild commands appear at once); with none listed, globally. A global registration made before
+ * guilds were listed is left alone unless `--clear-global` asks to remove it (another deployment of
+ * the same application may rely on it); the bot refuses interactions from unlisted guilds either way.
  */
-export interface DeployResult {
+export interface DeployTarget {
+  /** "global", or the guild id. */
+  scope: string;
   route: string;
-  body: RESTPutAPIApplicationCommandsJSONBody;
   registered: { id: string; name: string }[];
+  /** The global commands were removed (`--clear-global`). */
+  cleared?: boolean;
+}
+
+export interface DeployResult {
+  body: RESTPutAPIApplicationCommandsJSONBody;
+  targets: DeployTarget[];
 }
 
 /**
@@ -34,23 +44,51 @@ function deployServices(env: Env): Services {
   });
 }
 
-export async function deployDiscordCommands(env: Env, registry: Registry = defaultRegistry): Promise<DeployResult> {
+export interface DeployOptions {
+  /** With guilds listed, also overwrite the global commands with none. */
+  clearGlobal?: boolean;
+}
+
+export async function deployDiscordCommands(env: Env, registry: Registry = defaultRegistry, options: DeployOptions = {}): Promise<DeployResult> {
   if (!env.DISCORD_TOKEN || !env.DISCORD_APPLICATION_ID) throw new Error("DISCORD_TOKEN and DISCORD_APPLICATION_ID are required to deploy commands");
   const body = buildCommandBody(registry, { name: env.DISCORD_COMMAND, services: deployServices(env) });
   const rest = new REST(restOptions(env.DISCORD_API_URL)).setToken(env.DISCORD_TOKEN);
-  const route = env.DISCORD_GUILD_ID
-    ? Routes.applicationGuildCommands(env.DISCORD_APPLICATION_ID, env.DISCORD_GUILD_ID)
-    : Routes.applicationCommands(env.DISCORD_APPLICATION_ID);
-  const registered = (await rest.put(route, { body })) as { id: string; name: string }[];
-  return { route, body, registered };
+  const applicationId = env.DISCORD_APPLICATION_ID;
+  const scopes = env.DISCORD_GUILD_ID.length ? env.DISCORD_GUILD_ID : ["global"];
+  const targets: DeployTarget[] = [];
+  // One guild after the other: a failure names the guild it happened in, and what was done stays listed.
+  for (const scope of scopes) {
+    const route = scope === "global" ? Routes.applicationCommands(applicationId) : Routes.applicationGuildCommands(applicationId, scope);
+    try {
+      const registered = (await rest.put(route, { body })) as { id: string; name: string }[];
+      targets.push({ scope, route, registered });
+    } catch (err) {
+      const done = targets.map((t) => t.scope).join(", ") || "none";
+      throw new Error(`registering in ${scope === "global" ? "all guilds" : `guild ${scope}`} failed (done: ${done}): ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (options.clearGlobal && env.DISCORD_GUILD_ID.length) {
+    const route = Routes.applicationCommands(applicationId);
+    await rest.put(route, { body: [] });
+    targets.push({ scope: "global", route, registered: [], cleared: true });
+  }
+  return { body, targets };
 }
 
 async function main(): Promise<void> {
   const env = loadEnv();
-  const result = await deployDiscordCommands(env);
+  const clearGlobal = process.argv.slice(2).includes("--clear-global");
+  if (clearGlobal && !env.DISCORD_GUILD_ID.length) throw new Error("--clear-global needs DISCORD_GUILD_ID: without guilds the commands are registered globally");
+  const result = await deployDiscordCommands(env, defaultRegistry, { clearGlobal });
   const subcommands = result.body[0] && "options" in result.body[0] ? (result.body[0].options ?? []).map((o) => o.name) : [];
-  const scope = env.DISCORD_GUILD_ID ? `guild ${env.DISCORD_GUILD_ID}` : "all guilds (global; may take a few minutes to appear)";
-  console.log(`Registered /${env.DISCORD_COMMAND} in ${scope} with subcommands: ${subcommands.join(", ")}`);
+  for (const target of result.targets) {
+    if (target.cleared) {
+      console.log("Removed the global commands (they may take a few minutes to disappear)");
+      continue;
+    }
+    const scope = target.scope === "global" ? "all guilds (global; may take a few minutes to appear)" : `guild ${target.scope}`;
+    console.log(`Registered /${env.DISCORD_COMMAND} in ${scope} with subcommands: ${subcommands.join(", ")}`);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -71,7 +71,8 @@ export const envSchema = z
     DISCORD_APPLICATION_ID: z.string().regex(/^\d{5,25}$/, "a numeric snowflake").optional(),
     DISCORD_SUPPORT_CHANNEL: z.string().regex(/^\d{5,25}$/, "a numeric channel id").optional(),
     DISCORD_SUPPORT_ROLES: csv,
-    DISCORD_GUILD_ID: z.string().regex(/^\d{5,25}$/, "a numeric guild id").optional(),
+    /** The guilds the bot serves (comma-separated snowflakes); empty: any guild the bot is in. */
+    DISCORD_GUILD_ID: csv.pipe(z.array(z.string().regex(/^\d{5,25}$/, "a numeric guild id"))),
     DISCORD_API_URL: url.optional(),
     DISCORD_COMMAND: z.string().regex(/^[a-z0-9_-]{1,32}$/, "a command name such as credits").default("credits"),
 

@@ -1,14 +1,15 @@
 import { spawn } from "node:child_process";
-import { ApplicationCommandOptionType } from "discord.js";
+import { ApplicationCommandOptionType, ApplicationIntegrationType, InteractionContextType } from "discord.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { deployDiscordCommands } from "../../scripts/discord-deploy.ts";
-import { loadEnv } from "../../src/config/env.ts";
+import { ConfigError, loadEnv } from "../../src/config/env.ts";
 import { hasKey, translate } from "../../src/i18n.ts";
 import { discordOptionName } from "../../src/platforms/discord/commandBody.ts";
 import { DiscordStandIn } from "../standins/discord.ts";
 
 const IDS = { token: "deploy-token-0123456789", applicationId: "1290000000000000001", guildId: "1290000000000000002", supportChannelId: "1290000000000000003" };
+const SECOND_GUILD = "1290000000000000004";
 
 let standIn: DiscordStandIn;
 beforeAll(async () => {
@@ -18,6 +19,24 @@ beforeAll(async () => {
 afterAll(async () => {
   await standIn?.stop();
 });
+
+/** `npm run discord:deploy [-- args]` in a child process, against the stand-in. */
+function runDeploy(extraEnv: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = { ...process.env, ...envFor(), TEST_DB: "", ...extraEnv };
+  return new Promise((resolve, reject) => {
+    const child = spawn("npm", ["run", "--silent", "discord:deploy", ...(args.length ? ["--", ...args] : [])], { cwd: process.cwd(), env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", reject);
+    child.on("close", (c) => {
+      clearTimeout(timer);
+      resolve({ code: c, stdout, stderr });
+    });
+  });
+}
 
 function envFor(extra: Record<string, string> = {}) {
   return {
@@ -43,18 +62,29 @@ function expectValidDescription(text: string) {
 }
 
 describe("npm run discord:deploy", () => {
-  it("PUTs /credits with every registry command as a subcommand, localized in en-US and zh-CN, guild-scoped with DISCORD_GUILD_ID", async () => {
+  it("PUTs /credits with every registry command as a subcommand, localized in en-US and zh-CN, in each guild DISCORD_GUILD_ID lists", async () => {
     const before = standIn.calls.length;
-    const result = await deployDiscordCommands(loadEnv(envFor({ DISCORD_GUILD_ID: IDS.guildId })), registry);
+    const result = await deployDiscordCommands(loadEnv(envFor({ DISCORD_GUILD_ID: `${IDS.guildId}, ${SECOND_GUILD}` })), registry);
     const puts = standIn.calls.slice(before).filter((c) => c.method === "PUT");
-    expect(puts.map((c) => `${c.path} ${c.status}`)).toEqual([`/applications/${IDS.applicationId}/guilds/${IDS.guildId}/commands ${200}`]);
+    expect(puts.map((c) => `${c.path} ${c.status}`)).toEqual([
+      `/applications/${IDS.applicationId}/guilds/${IDS.guildId}/commands ${200}`,
+      `/applications/${IDS.applicationId}/guilds/${SECOND_GUILD}/commands ${200}`,
+    ]);
+    expect(result.targets.map((t) => [t.scope, t.registered.map((c) => c.name)])).toEqual([
+      [IDS.guildId, ["credits"]],
+      [SECOND_GUILD, ["credits"]],
+    ]);
     const body = puts[0].body;
+    expect(puts[1].body).toEqual(body);
     expect(body).toEqual(JSON.parse(JSON.stringify(result.body)));
     expect(body).toHaveLength(1);
 
     const [command] = body;
     expect(command.name).toBe("credits");
     expect(command.type).toBe(1);
+    // Installed to servers and usable inside a server only: not in the bot's DMs, not in group DMs.
+    expect(command.integration_types).toEqual([ApplicationIntegrationType.GuildInstall]);
+    expect(command.contexts).toEqual([InteractionContextType.Guild]);
     expect(command.description).toBe(translate("en", "discord.command.description"));
     expect(command.description_localizations["zh-CN"]).toBe(translate("zh-CN", "discord.command.description"));
     expect(command.options.map((o: any) => o.name)).toEqual(registry.commands.map((c) => c.name));
@@ -110,20 +140,7 @@ describe("npm run discord:deploy", () => {
 
   it("registers globally without DISCORD_GUILD_ID, through the npm script itself", async () => {
     const before = standIn.calls.length;
-    const env = { ...process.env, ...envFor(), DISCORD_GUILD_ID: "", TEST_DB: "" };
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn("npm", ["run", "--silent", "discord:deploy"], { cwd: process.cwd(), env });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-      child.on("error", reject);
-      child.on("close", (c) => {
-        clearTimeout(timer);
-        resolve({ code: c, stdout, stderr });
-      });
-    });
+    const { code, stdout, stderr } = await runDeploy({ DISCORD_GUILD_ID: "" });
     expect(stderr.replace(/npm warn.*\n?/g, "")).toBe("");
     expect(code).toBe(0);
     expect(stdout).toContain("Registered /credits");
@@ -131,5 +148,42 @@ describe("npm run discord:deploy", () => {
     const puts = standIn.calls.slice(before).filter((c) => c.method === "PUT");
     expect(puts.map((c) => c.path)).toEqual([`/applications/${IDS.applicationId}/commands`]);
     expect(puts[0].body[0].options.map((o: any) => o.name)).toEqual(registry.commands.map((c) => c.name));
+    expect(puts[0].body[0].contexts).toEqual([InteractionContextType.Guild]);
+  });
+
+  it("registers in each listed guild through the npm script, and with --clear-global removes the global commands", async () => {
+    const before = standIn.calls.length;
+    const { code, stdout, stderr } = await runDeploy({ DISCORD_GUILD_ID: `${IDS.guildId},${SECOND_GUILD}` }, ["--clear-global"]);
+    expect(stderr.replace(/npm warn.*\n?/g, "")).toBe("");
+    expect(code).toBe(0);
+    expect(stdout.trim().split("\n").map((line) => line.replace(/ with subcommands:.*/, ""))).toEqual([
+      `Registered /credits in guild ${IDS.guildId}`,
+      `Registered /credits in guild ${SECOND_GUILD}`,
+      "Removed the global commands (they may take a few minutes to disappear)",
+    ]);
+    const puts = standIn.calls.slice(before).filter((c) => c.method === "PUT");
+    expect(puts.map((c) => [c.path, c.body.length])).toEqual([
+      [`/applications/${IDS.applicationId}/guilds/${IDS.guildId}/commands`, 1],
+      [`/applications/${IDS.applicationId}/guilds/${SECOND_GUILD}/commands`, 1],
+      [`/applications/${IDS.applicationId}/commands`, 0],
+    ]);
+
+    // Without guilds there is nothing to clear the global commands for.
+    const refused = await runDeploy({ DISCORD_GUILD_ID: "" }, ["--clear-global"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("--clear-global needs DISCORD_GUILD_ID");
+  });
+
+  it("takes a list of guild ids in DISCORD_GUILD_ID, and refuses anything but snowflakes", () => {
+    expect(loadEnv(envFor({ DISCORD_GUILD_ID: ` ${IDS.guildId} ,${SECOND_GUILD},` })).DISCORD_GUILD_ID).toEqual([IDS.guildId, SECOND_GUILD]);
+    expect(loadEnv(envFor()).DISCORD_GUILD_ID).toEqual([]);
+    let error: unknown;
+    try {
+      loadEnv(envFor({ DISCORD_GUILD_ID: `${IDS.guildId},my-server` }));
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual(["DISCORD_GUILD_ID.1: a numeric guild id"]);
   });
 });

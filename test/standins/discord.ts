@@ -64,6 +64,15 @@ export interface RateLimitRule {
 
 export interface StandInUser extends APIUser {}
 
+/** Who sends an interaction, and from where (see `base`). */
+export interface Who {
+  user: APIUser;
+  roles?: string[];
+  locale?: string;
+  inDm?: boolean;
+  guildId?: string;
+}
+
 export interface DiscordStandInOptions {
   token: string;
   applicationId: string;
@@ -95,7 +104,11 @@ export class DiscordStandIn {
   readonly gatewayQueries: string[] = [];
   readonly botUser: APIUser;
   private readonly cdn = new Map<string, { bytes: Uint8Array; type: string }>();
+  private readonly redirects = new Map<string, { location: string; status: number }>();
+  /** Every GET of the CDN path, in order: what the adapter downloaded. */
+  readonly cdnRequests: string[] = [];
   private readonly dmChannels = new Map<string, string>();
+  private readonly otherChannels = new Map<string, string>();
   private readonly blockedDmUsers = new Set<string>();
   private readonly rateLimits: RateLimitRule[] = [];
   private readonly sockets = new Set<WebSocket>();
@@ -160,6 +173,18 @@ export class DiscordStandIn {
       proxy_url: `${this.restBase}${path}?ex=${expires}`,
       ephemeral: true,
     };
+  }
+
+  /**
+   * An attachment whose CDN link answers a redirect to `location` (with the given status) instead
+   * of the file: what a CDN, or anything pretending to be one, may answer.
+   */
+  addRedirectingAttachment(filename: string, location: string, contentType: string, status = 302): APIAttachment {
+    const attachment = this.addAttachment(filename, new Uint8Array(0), contentType);
+    const path = new URL(attachment.url).pathname;
+    this.cdn.delete(path);
+    this.redirects.set(path, { location, status });
+    return attachment;
   }
 
   /** Messages to this user's DM channel answer 50007, as when the user has DMs closed. */
@@ -267,7 +292,12 @@ export class DiscordStandIn {
     };
   }
 
-  private base(type: InteractionType, who: { user: APIUser; roles?: string[]; locale?: string; inDm?: boolean }) {
+  /**
+   * The fields every interaction carries. `inDm`: from the user's DM with the bot (context BotDM,
+   * no guild, `user` instead of `member`). `guildId`: from another guild than the stand-in's own
+   * (one the bot is in but was not told to serve), in a text channel of that guild.
+   */
+  private base(type: InteractionType, who: Who) {
     const common = {
       id: snowflake(), application_id: this.options.applicationId, type, token: `tok-${snowflake()}`, version: 1 as const,
       locale: who.locale ?? "en-US", app_permissions: "2248473465835073", entitlements: [], attachment_size_limit: 10_485_760,
@@ -280,16 +310,28 @@ export class DiscordStandIn {
         authorizing_integration_owners: { "1": who.user.id },
       };
     }
+    const guildId = who.guildId ?? this.options.guildId;
+    const channel = guildId === this.options.guildId
+      ? { id: this.options.supportChannelId, type: ChannelType.GuildText, guild_id: guildId, name: "billing-support" }
+      : { id: this.otherGuildChannel(guildId), type: ChannelType.GuildText, guild_id: guildId, name: "general" };
     return {
-      ...common, guild_id: this.options.guildId, guild_locale: "en-US", guild: { id: this.options.guildId, locale: "en-US", features: [] },
+      ...common, guild_id: guildId, guild_locale: "en-US", guild: { id: guildId, locale: "en-US", features: [] },
       member: this.member(who.user, who.roles ?? []), context: InteractionContextType.Guild,
-      channel: { id: this.options.supportChannelId, type: ChannelType.GuildText, guild_id: this.options.guildId, name: "billing-support" },
-      channel_id: this.options.supportChannelId,
-      authorizing_integration_owners: { "0": this.options.guildId },
+      channel, channel_id: channel.id,
+      authorizing_integration_owners: { "0": guildId },
     };
   }
 
-  slashCommand(who: { user: APIUser; roles?: string[]; locale?: string; inDm?: boolean }, subcommand: string,
+  private otherGuildChannel(guildId: string): string {
+    let id = this.otherChannels.get(guildId);
+    if (!id) {
+      id = snowflake();
+      this.otherChannels.set(guildId, id);
+    }
+    return id;
+  }
+
+  slashCommand(who: Who, subcommand: string,
     options: { name: string; value: string | number; type?: ApplicationCommandOptionType }[] = [],
     attachments: Record<string, APIAttachment> = {}): APIChatInputApplicationCommandInteraction {
     const sub = {
@@ -307,14 +349,14 @@ export class DiscordStandIn {
       ...this.base(InteractionType.ApplicationCommand, who),
       data: {
         id: this.commandId, name: "credits", type: ApplicationCommandType.ChatInput,
-        ...(who.inDm ? {} : { guild_id: this.options.guildId }),
+        ...(who.inDm ? {} : { guild_id: who.guildId ?? this.options.guildId }),
         options: [sub as any], ...(resolved ? { resolved } : {}),
       },
     } as unknown as APIChatInputApplicationCommandInteraction;
   }
 
   /** A click on a button of a message the bot posted (looked up by id, as Discord sends it whole). */
-  buttonClick(who: { user: APIUser; roles?: string[]; locale?: string; inDm?: boolean }, messageId: string, customId: string): APIMessageComponentInteraction {
+  buttonClick(who: Who, messageId: string, customId: string): APIMessageComponentInteraction {
     const message = this.messages.get(messageId);
     if (!message) throw new Error(`no message ${messageId}`);
     const present = message.components?.some((row: any) => row.components?.some((c: any) => c.custom_id === customId));
@@ -330,7 +372,7 @@ export class DiscordStandIn {
    * Submits a modal the bot showed: walks its labels as Discord does and answers each inner
    * component by custom_id. File uploads carry attachment ids, resolved in data.resolved.
    */
-  modalSubmit(who: { user: APIUser; roles?: string[]; locale?: string; inDm?: boolean }, modal: APIModalInteractionResponseCallbackData,
+  modalSubmit(who: Who, modal: APIModalInteractionResponseCallbackData,
     values: Record<string, string | string[] | APIAttachment[]>, sourceMessageId?: string): APIModalSubmitInteraction {
     const attachments: Record<string, APIAttachment> = {};
     const components: APIModalSubmissionComponent[] = [];
@@ -388,6 +430,13 @@ export class DiscordStandIn {
     const raw = Buffer.concat(chunks);
 
     if (req.method === "GET" && url.pathname.startsWith("/attachments/")) {
+      this.cdnRequests.push(url.pathname);
+      const redirect = this.redirects.get(url.pathname);
+      if (redirect) {
+        res.writeHead(redirect.status, { location: redirect.location, "content-length": "0" });
+        res.end();
+        return;
+      }
       const file = this.cdn.get(url.pathname);
       if (!file) return send(res, 404, { message: "Not found" });
       res.writeHead(200, { "content-type": file.type, "content-length": String(file.bytes.length) });

@@ -716,9 +716,37 @@ export interface SlackUser {
   name?: string;
 }
 
+/**
+ * Where a request comes from beyond the workspace, as Slack's payloads say it: an Enterprise
+ * organization (`enterprise_id` / `enterprise`, `team.enterprise_id`), an organization-wide install
+ * (`is_enterprise_install`, and `team: null` on interactions), and the user's own team
+ * (`user.team_id`: the organization id E… inside one, another organization's team for a Slack
+ * Connect member). Left out, the request comes from a plain workspace, the user one of its members.
+ */
+export interface OrgContext {
+  enterprise?: { id: string; name: string };
+  /** An organization-wide install: interaction payloads then carry `team: null`. */
+  isEnterpriseInstall?: boolean;
+  /** user.team_id on interactions; by default the organization id inside one, else the team. */
+  userTeamId?: string;
+}
+
+function interactionOrg(teamId: string, teamDomain: string, org: OrgContext = {}) {
+  const team = org.isEnterpriseInstall
+    ? null
+    : { id: teamId, domain: teamDomain, ...(org.enterprise ? { enterprise_id: org.enterprise.id, enterprise_name: org.enterprise.name } : {}) };
+  return {
+    team,
+    userTeamId: org.userTeamId ?? org.enterprise?.id ?? teamId,
+    enterprise: org.enterprise ? { id: org.enterprise.id, name: org.enterprise.name } : null,
+    is_enterprise_install: org.isEnterpriseInstall ?? false,
+  };
+}
+
 export interface SlashCommandInput {
   teamId: string;
   teamDomain?: string;
+  org?: OrgContext;
   user: SlackUser;
   command: string;
   text: string;
@@ -739,10 +767,11 @@ export function slashCommandPayload(input: SlashCommandInput): Record<string, st
     channel_name: input.channelName ?? "general",
     user_id: input.user.id,
     user_name: input.user.name ?? input.user.id.toLowerCase(),
+    ...(input.org?.enterprise ? { enterprise_id: input.org.enterprise.id, enterprise_name: input.org.enterprise.name } : {}),
     command: input.command,
     text: input.text,
     api_app_id: input.appId ?? "A0CREDIT01",
-    is_enterprise_install: "false",
+    is_enterprise_install: input.org?.isEnterpriseInstall ? "true" : "false",
     response_url: input.responseUrl,
     trigger_id: input.triggerId,
   };
@@ -807,7 +836,9 @@ export function blockActionsPayload(input: {
     | { type: "message"; channelId: string; messageTs: string; isEphemeral?: boolean; responseUrl: string; message?: Record<string, unknown> }
     | { type: "view"; view: SlackView & { id: string } };
   appId?: string;
+  org?: OrgContext;
 }): Record<string, unknown> {
+  const org = interactionOrg(input.teamId, input.teamDomain ?? "creditdesk-test", input.org);
   const action = {
     type: "button",
     action_id: input.button.action_id,
@@ -819,13 +850,13 @@ export function blockActionsPayload(input: {
   };
   const base = {
     type: "block_actions",
-    user: { id: input.user.id, username: input.user.name ?? input.user.id.toLowerCase(), name: input.user.name ?? input.user.id.toLowerCase(), team_id: input.teamId },
+    user: { id: input.user.id, username: input.user.name ?? input.user.id.toLowerCase(), name: input.user.name ?? input.user.id.toLowerCase(), team_id: org.userTeamId },
     api_app_id: input.appId ?? "A0CREDIT01",
     token: "deprecated-verification-token",
     trigger_id: input.triggerId,
-    team: { id: input.teamId, domain: input.teamDomain ?? "creditdesk-test" },
-    enterprise: null,
-    is_enterprise_install: false,
+    team: org.team,
+    enterprise: org.enterprise,
+    is_enterprise_install: org.is_enterprise_install,
     actions: [action],
   };
   if (input.container.type === "message") {
@@ -897,11 +928,13 @@ export function viewSubmissionPayload(input: {
   values: Record<string, Record<string, ViewStateValue>>;
   triggerId: string;
   appId?: string;
+  org?: OrgContext;
 }): Record<string, unknown> {
+  const org = interactionOrg(input.teamId, input.teamDomain ?? "creditdesk-test", input.org);
   return {
     type: "view_submission",
-    team: { id: input.teamId, domain: input.teamDomain ?? "creditdesk-test" },
-    user: { id: input.user.id, username: input.user.name ?? input.user.id.toLowerCase(), name: input.user.name ?? input.user.id.toLowerCase(), team_id: input.teamId },
+    team: org.team,
+    user: { id: input.user.id, username: input.user.name ?? input.user.id.toLowerCase(), name: input.user.name ?? input.user.id.toLowerCase(), team_id: org.userTeamId },
     api_app_id: input.appId ?? "A0CREDIT01",
     token: "deprecated-verification-token",
     trigger_id: input.triggerId,
@@ -927,22 +960,24 @@ export function viewSubmissionPayload(input: {
       bot_id: "B0BOT00001",
     },
     response_urls: [],
-    is_enterprise_install: false,
-    enterprise: null,
+    is_enterprise_install: org.is_enterprise_install,
+    enterprise: org.enterprise,
   };
 }
 
 /** An Events API callback (JSON body) such as app_home_opened. */
-export function eventCallbackBody(input: { teamId: string; appId?: string; event: Record<string, unknown> }): string {
+export function eventCallbackBody(input: { teamId: string; appId?: string; event: Record<string, unknown>; org?: OrgContext }): string {
+  const enterpriseId = input.org?.enterprise?.id ?? null;
   return JSON.stringify({
     token: "deprecated-verification-token",
     team_id: input.teamId,
+    ...(enterpriseId ? { enterprise_id: enterpriseId, context_team_id: input.teamId, context_enterprise_id: enterpriseId } : {}),
     api_app_id: input.appId ?? "A0CREDIT01",
     event: input.event,
     type: "event_callback",
     event_id: `Ev${randomBytes(5).toString("hex").toUpperCase()}`,
     event_time: Math.floor(Date.now() / 1000),
-    authorizations: [{ enterprise_id: null, team_id: input.teamId, user_id: "U0BOT00001", is_bot: true, is_enterprise_install: false }],
+    authorizations: [{ enterprise_id: enterpriseId, team_id: input.teamId, user_id: "U0BOT00001", is_bot: true, is_enterprise_install: input.org?.isEnterpriseInstall ?? false }],
     is_ext_shared_channel: false,
   });
 }

@@ -104,8 +104,10 @@ export function buildCommandBody(registry: Registry, options: { name: string; se
       type: ApplicationCommandType.ChatInput,
       name: options.name,
       ...description("discord.command.description"),
+      // Installed to servers only, and usable only inside one: never in the bot's DMs or in group DMs.
+      // Discord applies these to global commands (a guild command lives in its guild anyway).
       integration_types: [ApplicationIntegrationType.GuildInstall],
-      contexts: [InteractionContextType.Guild, InteractionContextType.BotDM],
+      contexts: [InteractionContextType.Guild],
       options: registry.commands.map((c) => subcommand(c, options.services)),
     },
   ];

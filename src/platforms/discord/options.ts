@@ -7,6 +7,8 @@ export interface DiscordBotOptions {
   supportChannelId: string;
   supportRoles: readonly string[];
   commandName: string;
+  /** The guilds served (DISCORD_GUILD_ID); empty or absent: any guild. Direct messages never are. */
+  guildIds?: readonly string[];
   api?: string;
   /**
    * Work that finishes within this time is answered directly (so a form can open as a modal);
@@ -26,6 +28,7 @@ export function discordOptionsFromEnv(env: Env): DiscordBotOptions {
     supportChannelId: env.DISCORD_SUPPORT_CHANNEL,
     supportRoles: env.DISCORD_SUPPORT_ROLES,
     commandName: env.DISCORD_COMMAND,
+    guildIds: env.DISCORD_GUILD_ID,
     api: env.DISCORD_API_URL,
   };
 }

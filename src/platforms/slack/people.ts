@@ -1,6 +1,7 @@
 import type { Caller } from "../../core/command.ts";
 import { resolveLocale, type Locale } from "../../i18n.ts";
 import type { Logger } from "../../log.ts";
+import type { SlackIdentity } from "./identity.ts";
 import type { SlackApi } from "./webApi.ts";
 
 /**
@@ -39,13 +40,13 @@ export class SlackPeople {
     this.now = options.now ?? Date.now;
   }
 
-  async caller(input: { teamId: string; userId: string; displayName?: string }): Promise<Caller> {
-    const [locale, isSupport] = await Promise.all([this.localeOf(input.teamId, input.userId), this.isSupport(input.userId)]);
-    return { platform: "slack", workspaceId: input.teamId, userId: input.userId, displayName: input.displayName, locale, isSupport };
+  async caller(input: SlackIdentity): Promise<Caller> {
+    const [locale, isSupport] = await Promise.all([this.localeOf(input.workspaceId, input.userId), this.isSupport(input.userId)]);
+    return { platform: "slack", workspaceId: input.workspaceId, userId: input.userId, displayName: input.displayName, locale, isSupport };
   }
 
-  async localeOf(teamId: string, userId: string): Promise<Locale> {
-    const key = `${teamId}:${userId}`;
+  async localeOf(workspaceId: string, userId: string): Promise<Locale> {
+    const key = `${workspaceId}:${userId}`;
     const cached = this.locales.get(key);
     if (cached && cached.until > this.now()) return cached.locale;
     const pending = this.pendingLocales.get(key);

@@ -1,4 +1,4 @@
-import { InteractionResponseType, type APIApplicationCommandSubcommandOption, type RESTPostAPIChatInputApplicationCommandsJSONBody } from "discord.js";
+import { ChannelType, InteractionContextType, InteractionResponseType, type APIApplicationCommandAutocompleteInteraction, type APIApplicationCommandSubcommandOption, type RESTPostAPIChatInputApplicationCommandsJSONBody } from "discord.js";
 import { z } from "zod";
 import { afterEach, describe, expect, it } from "vitest";
 import { defineCommand } from "../../../src/core/command.ts";
@@ -32,6 +32,30 @@ function listening(deps = unitDeps(), sources?: Parameters<typeof register>[2]) 
 const customer = { user: discordUser("Typing Customer") };
 
 describe("Discord autocomplete listener", () => {
+  it("suggests nothing from a DM or from a guild it does not serve, and asks no source", async () => {
+    let asked = 0;
+    const counting = () => {
+      asked += 1;
+      return undefined;
+    };
+    listening({ ...unitDeps(), options: { ...unitDeps().options, guildIds: [IDS.guild] } }, [counting]);
+    const typed = autocomplete(customer, "topup", [stringOption("method", "TRC", true)]);
+    const { guild_id: _guildId, guild: _guild, member: _member, guild_locale: _guildLocale, ...common } = typed;
+    const fromDm = {
+      ...common, user: customer.user, context: InteractionContextType.BotDM, authorizing_integration_owners: { 1: customer.user.id },
+      channel: { id: "1390000000000009999", type: ChannelType.DM }, channel_id: "1390000000000009999",
+      data: { ...typed.data, guild_id: undefined },
+    } as unknown as APIApplicationCommandAutocompleteInteraction;
+    discord.receive(fromDm);
+    expect(await suggested()).toEqual([]);
+
+    discord.requests.length = 0;
+    const otherGuild = "1390000000000000777";
+    discord.receive({ ...typed, guild_id: otherGuild, guild: { ...typed.guild!, id: otherGuild }, data: { ...typed.data, guild_id: otherGuild } });
+    expect(await suggested()).toEqual([]);
+    expect(asked).toBe(0);
+  });
+
   it("suggests the declared choices that match what was typed, with the labels the command body registers", async () => {
     const deps = listening();
     discord.receive(autocomplete(customer, "topup", [stringOption("method", "TRC", true), stringOption("amount", "10")]));

@@ -41,7 +41,7 @@ describe("Discord command listener (/credits <subcommand>)", () => {
 
   it("a member without a support role is not support; option names come back in the registry's spelling; an attachment is downloaded at once", async () => {
     discord = fakeDiscord();
-    const deps = unitDeps();
+    const deps = unitDeps(undefined, cdn.env);
     register(discord.client, deps);
     const user = discordUser("Grace");
     const screenshot = cdn.attachment("receipt.png", PNG_BYTES, "image/png");

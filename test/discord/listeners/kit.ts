@@ -261,11 +261,13 @@ export interface UnitDeps extends ListenerDeps {
  * Deps of a listener under test: the real command registry (names, audiences, options,
  * choices), test payment methods, a log that keeps its lines, and a dispatch that records what
  * it was asked and answers `answer` (by default a short text) instead of running the command.
+ * `env` adds variables: a test that downloads attachments names its CDN as DISCORD_API_URL
+ * (`cdn.env`), the only way a host other than Discord's CDN may be fetched from.
  */
-export function unitDeps(answer: (command: string, args: RawArgs) => Reply | Promise<Reply> = () => textReply("done")): UnitDeps {
+export function unitDeps(answer: (command: string, args: RawArgs) => Reply | Promise<Reply> = () => textReply("done"), env: Record<string, string> = {}): UnitDeps {
   const logLines: LogLine[] = [];
   const log = createLogger({ level: "debug", secrets: [], destination: { write: (line: string) => logLines.push(JSON.parse(line)) } as unknown as NodeJS.WritableStream });
-  const services = { env: loadEnv({ LOG_LEVEL: "silent" }), methods: parseMethods(TEST_METHODS_JSON), log, now: () => new Date() } as unknown as Services;
+  const services = { env: loadEnv({ LOG_LEVEL: "silent", ...env }), methods: parseMethods(TEST_METHODS_JSON), log, now: () => new Date() } as unknown as Services;
   const dispatched: UnitDeps["dispatched"] = [];
   return {
     services,
@@ -285,6 +287,8 @@ export function unitDeps(answer: (command: string, args: RawArgs) => Reply | Pro
 
 export interface FakeCdn {
   attachment(name: string, bytes: Uint8Array, contentType: string): APIAttachment;
+  /** The environment that lets the adapter fetch from this CDN (it stands in for Discord's API host). */
+  env: { DISCORD_API_URL: string };
   close(): Promise<void>;
 }
 
@@ -298,6 +302,7 @@ export async function fakeCdn(): Promise<FakeCdn> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
+    env: { DISCORD_API_URL: `${base}/api` },
     attachment(name, bytes, contentType) {
       const id = snowflake();
       const path = `/attachments/${IDS.channel}/${id}/${name}`;

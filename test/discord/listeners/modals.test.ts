@@ -43,7 +43,7 @@ describe("Discord modal listener", () => {
 
   it("downloads the uploaded file at once and passes its bytes; empty text inputs are left out", async () => {
     discord = fakeDiscord();
-    const deps = unitDeps();
+    const deps = unitDeps(undefined, cdn.env);
     register(discord.client, deps);
     const png = cdn.attachment("payment.png", PNG_BYTES, "image/png");
     discord.receive(modalSubmit({ user: discordUser("Grace") }, "cf:proof:order=CD-000011", [textField("txHash", "0xfeed"), textField("memo", ""), fileField("screenshot", [png])], { attachments: [png] }));
@@ -56,7 +56,7 @@ describe("Discord modal listener", () => {
 
   it("an attachment Discord no longer serves is the user's to upload again, and runs nothing", async () => {
     discord = fakeDiscord();
-    const deps = unitDeps();
+    const deps = unitDeps(undefined, cdn.env);
     register(discord.client, deps);
     const gone = { ...cdn.attachment("gone.png", PNG_BYTES, "image/png") };
     gone.url = gone.url.replace("/gone.png", "/expired.png");

@@ -30,7 +30,7 @@ describe("the button listener", () => {
     const rec = await click(messageClick({ ...confirm, user: SUPPORT }));
     expect(rec.timeline).toEqual(["ack", "afterAck", "callerOf", "dispatch", "answer"]);
     expect(rec.ack.calls).toEqual([undefined]);
-    expect(rec.callers).toEqual([{ teamId: TEAM.id, userId: SUPPORT.id, displayName: SUPPORT.name }]);
+    expect(rec.callers).toEqual([{ workspaceId: TEAM.id, userId: SUPPORT.id, displayName: SUPPORT.name }]);
     expect(rec.dispatched.map((d) => [d.command, d.args, d.caller.isSupport])).toEqual([["confirm", { order: "CD-000001" }, true]]);
   });
 
@@ -55,7 +55,7 @@ describe("the button listener", () => {
     const rec = await click(viewClick(topup, "home"));
     expect(rec.dispatched.map((d) => d.command)).toEqual(["topup"]);
     expect(rec.answers[0].where).toMatchObject({ triggerId: TRIGGER_ID, responseUrl: undefined, modalViewId: undefined });
-    expect(rec.callers[0]).toEqual({ teamId: TEAM.id, userId: CUSTOMER.id, displayName: CUSTOMER.name });
+    expect(rec.callers[0]).toEqual({ workspaceId: TEAM.id, userId: CUSTOMER.id, displayName: CUSTOMER.name });
   });
 
   it("runs nothing for a button whose value it cannot read, and says so", async () => {

@@ -25,7 +25,7 @@ describe("the App Home listener", () => {
 
   it("publishes a customer's Home: a Top up button, the balance and recent orders, no queue", async () => {
     const rec = await open(CUSTOMER.id);
-    expect(rec.callers).toEqual([{ teamId: TEAM.id, userId: CUSTOMER.id }]);
+    expect(rec.callers).toEqual([{ workspaceId: TEAM.id, userId: CUSTOMER.id }]);
     expect(rec.dispatched.map((d) => [d.command, d.args])).toEqual([
       ["balance", {}],
       ["history", {}],

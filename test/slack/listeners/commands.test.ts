@@ -24,7 +24,7 @@ describe("the slash command listener", () => {
     const rec = await run("topup trc20 10");
     expect(rec.timeline).toEqual(["ack", "afterAck", "callerOf", "dispatch", "answer"]);
     expect(rec.ack.calls).toEqual([undefined]);
-    expect(rec.callers).toEqual([{ teamId: TEAM.id, userId: CUSTOMER.id, displayName: CUSTOMER.name }]);
+    expect(rec.callers).toEqual([{ workspaceId: TEAM.id, userId: CUSTOMER.id, displayName: CUSTOMER.name }]);
     expect(rec.dispatched).toHaveLength(1);
     expect(rec.dispatched[0].command).toBe("topup");
     expect(rec.dispatched[0].args).toEqual({ method: "trc20", amount: "10" });

@@ -94,7 +94,7 @@ export function recorder(options: RecorderOptions = {}): Recorder {
     async callerOf(input) {
       timeline.push("callerOf");
       r.callers.push(input);
-      return { platform: "slack", workspaceId: input.teamId, userId: input.userId, displayName: input.displayName, locale: "en", isSupport: input.userId === SUPPORT.id };
+      return { platform: "slack", workspaceId: input.workspaceId, userId: input.userId, displayName: input.displayName, locale: "en", isSupport: input.userId === SUPPORT.id };
     },
     async dispatch(caller, command, args) {
       timeline.push("dispatch");
@@ -144,14 +144,16 @@ export function traceIdOf(reply: Reply, logs: Record<string, unknown>[]): string
 
 // ---- payloads of Slack's documented shapes ------------------------------------------------------
 
-/** A slash command request as Slack posts it (form fields; over Socket Mode the same object). */
+/**
+ * A slash command request as Slack posts it (form fields; over Socket Mode the same object), from
+ * a workspace outside any Enterprise organization (`enterprise_id` and `enterprise_name` are
+ * present only inside one).
+ */
 export function slashCommand(text: string, overrides: Record<string, string> = {}): Record<string, string> {
   return {
     token: "gIkuvaNzQIHg97ATvDxqgjtO",
     team_id: TEAM.id,
     team_domain: TEAM.domain,
-    enterprise_id: "E0001",
-    enterprise_name: "Globular Construct Inc",
     channel_id: "C2147483705",
     channel_name: "test",
     user_id: CUSTOMER.id,

@@ -38,7 +38,7 @@ describe("the form submission listener", () => {
   it("runs the form's invocation with the submitted fields, then closes the modal and answers through the response_url", async () => {
     const rec = await submit(topupForm, { submission: { values: { method: "trc20", amount: "10" } }, reply: () => instructions });
     expect(rec.submissions).toEqual([values]);
-    expect(rec.callers).toEqual([{ teamId: TEAM.id, userId: CUSTOMER.id, displayName: CUSTOMER.name }]);
+    expect(rec.callers).toEqual([{ workspaceId: TEAM.id, userId: CUSTOMER.id, displayName: CUSTOMER.name }]);
     expect(rec.dispatched.map((d) => [d.command, d.args])).toEqual([["topup", { source: "home", method: "trc20", amount: "10" }]]);
     // The ack closes the modal before the answer is posted.
     expect(rec.timeline).toEqual(["callerOf", "readSubmission", "dispatch", "ack", "answer"]);

@@ -33,7 +33,7 @@ async function argsOf(interaction: ChatInputCommandInteraction, sub: string, dep
   for (const option of given) {
     const name = optionNameFromDiscord(definition, option.name);
     if (option.type === ApplicationCommandOptionType.Attachment && option.attachment) {
-      args[name] = await fileFromAttachment(option.attachment, deps.services.env.SCREENSHOT_MAX_BYTES);
+      args[name] = await fileFromAttachment(option.attachment, deps.services.env);
     } else if (option.value !== undefined && option.value !== null) {
       args[name] = String(option.value);
     }

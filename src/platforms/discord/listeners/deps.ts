@@ -10,7 +10,7 @@ export interface ListenerDeps {
   services: Services;
   registry: Registry;
   /** The bot's own options object, read on every interaction, so `deferAfterMs` may be tuned while running. */
-  options: Pick<DiscordBotOptions, "supportRoles" | "commandName" | "deferAfterMs">;
+  options: Pick<DiscordBotOptions, "supportRoles" | "commandName" | "deferAfterMs" | "guildIds">;
   log: Logger;
   /** Runs one command of the registry for one caller; the listeners never decide anything themselves. */
   dispatch(caller: Caller, command: string, args: RawArgs): Promise<Reply>;

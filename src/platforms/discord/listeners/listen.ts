@@ -2,14 +2,17 @@ import { Events, MessageFlags, type Client, type Interaction } from "discord.js"
 import { internalErrorReply } from "../../../core/internalError.ts";
 import { resolveLocale } from "../../../i18n.ts";
 import { decodeCustomId } from "../customId.ts";
+import { placeOf, refuseOutside } from "../guilds.ts";
 import { interactionBody, renderMessage } from "../render.ts";
 import type { ListenerDeps } from "./deps.ts";
 
 export type InteractionKind = "command" | "button" | "modal" | "autocomplete";
 
 /**
- * Registers the handler of one kind of interaction. Whatever the handler throws is answered here,
- * the same way for every kind: the internal-error reply, with a trace id, logged once.
+ * Registers the handler of one kind of interaction. An interaction from outside the served guilds
+ * (a DM, or a guild DISCORD_GUILD_ID does not list) is refused before the handler runs. Whatever the
+ * handler throws is answered here, the same way for every kind: the internal-error reply, with a
+ * trace id, logged once.
  */
 export function listen<T extends Interaction>(
   client: Client,
@@ -20,7 +23,9 @@ export function listen<T extends Interaction>(
 ): void {
   client.on(Events.InteractionCreate, (interaction) => {
     if (!accepts(interaction)) return;
-    void handle(interaction, deps).catch((err: unknown) => answerInternalError(interaction, deps, kind, err));
+    const place = placeOf(interaction, deps.options.guildIds);
+    const work = place === "served" ? handle(interaction, deps) : refuseOutside(interaction, place, { commandName: deps.options.commandName, log: deps.log });
+    void work.catch((err: unknown) => answerInternalError(interaction, deps, kind, err));
   });
 }
 

@@ -39,7 +39,7 @@ async function fieldValues(interaction: ModalSubmitInteraction, deps: ListenerDe
     else if (data.type === ComponentType.StringSelect && data.values?.length) values[data.customId] = data.values[0];
     else if (data.type === ComponentType.FileUpload) {
       const first = data.attachments ? [...data.attachments.values()][0] : undefined;
-      if (first) values[data.customId] = await fileFromAttachment(first, deps.services.env.SCREENSHOT_MAX_BYTES);
+      if (first) values[data.customId] = await fileFromAttachment(first, deps.services.env);
     }
   }
   return values;

@@ -3,6 +3,7 @@ import type { Caller } from "../../../core/command.ts";
 import { translate } from "../../../i18n.ts";
 import type { Reply } from "../../../reply.ts";
 import type { Destination } from "../answer.ts";
+import { slackIdentity } from "../identity.ts";
 import { ACTION_PREFIX, decodeButtonValue } from "../invocations.ts";
 import { answerWith, type ListenerDeps } from "./deps.ts";
 
@@ -15,8 +16,7 @@ export function register(app: Pick<App, "action">, deps: ListenerDeps): void {
   app.action<BlockAction<ButtonAction>>({ type: "block_actions", action_id: new RegExp(`^${ACTION_PREFIX}`) }, async ({ ack, body, action }) => {
     await ack();
     await deps.afterAck();
-    const teamId = body.team?.id ?? body.user.team_id ?? "";
-    const caller = await deps.callerOf({ teamId, userId: body.user.id, displayName: body.user.name ?? body.user.username });
+    const caller = await deps.callerOf(slackIdentity({ kind: "block_actions", body }));
     const invocation = decodeButtonValue(action.value);
     await answerWith(
       deps,

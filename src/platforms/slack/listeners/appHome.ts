@@ -4,6 +4,7 @@ import { internalErrorReply } from "../../../core/internalError.ts";
 import { translate } from "../../../i18n.ts";
 import type { Block } from "../../../reply.ts";
 import { renderHome } from "../blockKit.ts";
+import { slackIdentity, type EventEnvelopeFields } from "../identity.ts";
 import type { ListenerDeps } from "./deps.ts";
 
 /**
@@ -14,8 +15,7 @@ import type { ListenerDeps } from "./deps.ts";
 export function register(app: Pick<App, "event">, deps: ListenerDeps): void {
   app.event("app_home_opened", async ({ event, body }) => {
     if (event.tab !== "home") return;
-    const teamId = (body as { team_id?: string }).team_id ?? "";
-    const caller = await deps.callerOf({ teamId, userId: event.user });
+    const caller = await deps.callerOf(slackIdentity({ kind: "event", body: body as EventEnvelopeFields }));
     let sections: Block[][];
     try {
       sections = await homeSections(deps, caller);

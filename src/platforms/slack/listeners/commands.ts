@@ -1,5 +1,6 @@
 import type { App } from "@slack/bolt";
 import { parseCommandText } from "../commandText.ts";
+import { slackIdentity } from "../identity.ts";
 import { answerWith, type ListenerDeps } from "./deps.ts";
 
 /**
@@ -10,7 +11,7 @@ export function register(app: Pick<App, "command">, deps: ListenerDeps): void {
   app.command(deps.command, async ({ command, ack }) => {
     await ack();
     await deps.afterAck();
-    const caller = await deps.callerOf({ teamId: command.team_id, userId: command.user_id, displayName: command.user_name });
+    const caller = await deps.callerOf(slackIdentity({ kind: "slash_command", body: command }));
     const where = { caller, triggerId: command.trigger_id, responseUrl: command.response_url, channelId: command.channel_id };
     const run = async () => {
       const { command: name, args } = parseCommandText(command.text ?? "", deps.registry);

@@ -5,14 +5,11 @@ import type { Logger } from "../../../log.ts";
 import type { Reply } from "../../../reply.ts";
 import type { Answerer, Destination } from "../answer.ts";
 import type { RenderOptions, SlackView } from "../blockKit.ts";
+import type { SlackIdentity } from "../identity.ts";
 import type { SubmissionReader } from "../submission.ts";
 
-/** Who sent a request, as Slack's payload says; rights and language are looked up from it. */
-export interface CallerInput {
-  teamId: string;
-  userId: string;
-  displayName?: string;
-}
+/** Who sent a request, as `slackIdentity` decides it from the payload; rights and language are looked up from it. */
+export type CallerInput = SlackIdentity;
 
 /**
  * What every listener works with. A listener only translates: it acks, establishes the caller,

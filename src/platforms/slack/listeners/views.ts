@@ -4,6 +4,7 @@ import { internalErrorReply } from "../../../core/internalError.ts";
 import { translate } from "../../../i18n.ts";
 import type { Reply } from "../../../reply.ts";
 import { modalErrors, type SlackBlock, type SlackView } from "../blockKit.ts";
+import { slackIdentity } from "../identity.ts";
 import { decodeFormContext, FORM_CALLBACK_ID, type FormContext } from "../invocations.ts";
 import type { SubmittedState } from "../submission.ts";
 import { withinBudget } from "../timing.ts";
@@ -27,7 +28,7 @@ type ViewAck = AckFn<ViewResponseAction> | AckFn<void>;
 
 async function onSubmission(deps: ListenerDeps, { ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction>): Promise<void> {
   const context = decodeFormContext(view.private_metadata);
-  const who: CallerInput = { teamId: body.team?.id ?? body.user.team_id ?? view.team_id, userId: body.user.id, displayName: body.user.name };
+  const who: CallerInput = slackIdentity({ kind: "view_submission", body });
   const work = submit(deps, who, context, view.state.values as SubmittedState);
   const settled = await withinBudget(work, deps.submissionBudgetMs);
   if (settled === "late") {
