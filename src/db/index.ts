@@ -4,11 +4,14 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
+import { lockDataDir, type DataDirLock } from "./dataDirLock.ts";
 import { pgliteDriver, postgresDriver, type SqlDriver } from "./driver.ts";
 import { migrate, type MigrateResult } from "./migrate.ts";
+import { PGliteThread } from "./pgliteThread.ts";
 import { statementNamer } from "./statementNames.ts";
 
 export { Prisma } from "../generated/prisma/client.ts";
+export { DatabaseInUseError } from "./dataDirLock.ts";
 export type { ChainTransfer, PrismaClient, TopupOrder } from "../generated/prisma/client.ts";
 
 /** A Prisma transaction client: what every domain function that must join a transaction takes. */
@@ -34,6 +37,11 @@ export interface DatabaseOptions {
    * 0 turns it off, for a pooler in transaction mode that does not support prepared statements.
    */
   statementCache?: number;
+  /**
+   * Where PGlite runs: "worker" (the default), a worker thread, so that queries never hold back
+   * the event loop; "inline", on the calling thread, as before (kept for benchmarks).
+   */
+  pgliteThread?: "worker" | "inline";
 }
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
@@ -55,18 +63,45 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     };
   }
   const dataDir = options.dataDir ?? "./data/pglite";
-  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
-  const lite = await PGlite.create(dataDir);
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
-  const driver = pgliteDriver(lite);
+  let lock: DataDirLock | undefined;
+  if (!dataDir.startsWith("memory://")) {
+    mkdirSync(dataDir, { recursive: true });
+    // Throws DatabaseInUseError while another live process has the directory open.
+    lock = lockDataDir(dataDir);
+  }
+  let lite: { close(): Promise<void> };
+  let client: PGlite;
+  try {
+    if (options.pgliteThread === "inline") {
+      client = await PGlite.create(dataDir);
+      lite = client;
+    } else {
+      const thread = await PGliteThread.start(dataDir);
+      client = thread.asPGlite();
+      lite = thread;
+    }
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });
+  const driver = pgliteDriver(client);
+  let closing: Promise<void> | undefined;
   return {
     kind: "pglite",
     prisma,
     driver,
     migrate: () => migrate(driver),
-    async close() {
-      await prisma.$disconnect();
-      await lite.close();
+    close() {
+      closing ??= (async () => {
+        try {
+          await prisma.$disconnect();
+          await lite.close();
+        } finally {
+          lock?.release();
+        }
+      })();
+      return closing;
     },
   };
 }
