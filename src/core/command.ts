@@ -10,7 +10,11 @@ import type { Platform } from "../reply.ts";
 /** Who is asking, as the adapter established it from a verified platform request. */
 export interface Caller {
   platform: Platform;
-  /** Slack team id; "discord" for Discord (its user ids are global); "local" for the console. */
+  /**
+   * Where the user id is unique: on Slack the Enterprise Grid organization id (E…) for members of
+   * one, else the user's own team id; "discord" on Discord (its user ids are global); "local" on
+   * the console.
+   */
   workspaceId: string;
   userId: string;
   displayName?: string;

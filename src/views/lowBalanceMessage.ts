@@ -20,8 +20,12 @@ export function timeLeftText(t: Translator, balance: bigint, spent24h: bigint): 
   return t("low_balance.time_left.days", { count: days });
 }
 
-/** The direct message a customer gets when a debit takes their balance below their threshold. */
-export function lowBalanceMessage(locale: Locale, facts: LowBalanceFacts): Reply {
+/**
+ * The direct message a customer gets when a debit takes their balance below their threshold. A
+ * direct message on Discord takes no commands (they run in the server), so it says where to top
+ * up instead of offering a button.
+ */
+export function lowBalanceMessage(locale: Locale, facts: LowBalanceFacts, options: { buttons?: boolean } = {}): Reply {
   const t = translator(locale);
   const balance = formatUsd(facts.balance);
   const threshold = formatUsd(facts.threshold);
@@ -39,7 +43,9 @@ export function lowBalanceMessage(locale: Locale, facts: LowBalanceFacts): Reply
           { label: t("low_balance.time_left.label"), value: timeLeft },
         ],
       },
-      { type: "buttons", buttons: [{ label: t("low_balance.topup"), style: "primary", command: "topup", args: {} }] },
+      options.buttons === false
+        ? { type: "text", text: t("low_balance.topup_in_server") }
+        : { type: "buttons", buttons: [{ label: t("low_balance.topup"), style: "primary", command: "topup", args: {} }] },
       { type: "context", text: t("low_balance.footer") },
     ],
     private: true,

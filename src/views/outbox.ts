@@ -47,7 +47,7 @@ export function outboxRenderer(services: Services): OutboxRenderer {
         return order && orderMessage(order, ref.event);
       }
       case "low_balance":
-        return lowBalanceMessage(resolveLocale(ref.locale), ref);
+        return lowBalanceMessage(resolveLocale(ref.locale), ref, { buttons: message.platform !== "discord" });
       case "transfer_card": {
         const transfer = await transferCardData(services.prisma, BigInt(ref.transferId), ref.candidates);
         return transfer && transferCard(transfer, cardOptions);
