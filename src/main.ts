@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { registry } from "../commands/index.ts";
 import { createServices } from "./app/createServices.ts";
 import { describeStartupFailure } from "./app/startupError.ts";
+import { StartupStepError } from "./app/startupStep.ts";
 import { loadEnv, type Env } from "./config/env.ts";
 import { startConsole } from "./platforms/console/index.ts";
 import { startWorker } from "./app/worker.ts";
@@ -53,7 +54,9 @@ async function main(argv: string[]): Promise<void> {
   }
   if (role === "discord" || (role === "all" && env.DISCORD_TOKEN)) {
     const { startDiscord } = await import("./platforms/discord/index.ts");
-    const discord = await startDiscord(services, registry);
+    const discord = await startDiscord(services, registry).catch((err: unknown) => {
+      throw new StartupStepError("discord", err);
+    });
     services.log.info("discord client ready");
     provided.discord = discord.deliverer;
     stops.push(() => discord.stop());

@@ -3,6 +3,7 @@ import { openDatabase, type Database } from "../db/index.ts";
 import { localFileStore } from "../files/store.ts";
 import { createLogger, type Logger } from "../log.ts";
 import type { Services } from "../services.ts";
+import { StartupStepError } from "./startupStep.ts";
 import { backfillPaymentTargets, needsPaymentTargets } from "../topups/backfillPaymentTargets.ts";
 import { loadMethods, type MethodsConfig } from "../methods/paymentMethods.ts";
 
@@ -26,15 +27,26 @@ export interface ServicesOptions {
   migrate?: boolean;
 }
 
+/** The database the environment names; a failure to open it says so (not a stack trace from deep in a driver). */
+async function openedDatabase(env: Env): Promise<Database> {
+  try {
+    return await openDatabase({ url: env.DATABASE_URL, dataDir: env.PGLITE_DIR, poolSize: env.DATABASE_POOL_SIZE, statementCache: env.DATABASE_STATEMENT_CACHE });
+  } catch (err) {
+    throw new StartupStepError("database", err);
+  }
+}
+
 /** Builds the services from the environment: database (migrated), payment methods, file store, logger. */
 export async function createServices(options: ServicesOptions = {}): Promise<Services> {
   const env = options.env ?? loadEnv();
   const methods = options.methods ?? loadMethods(env.PAYMENT_METHODS_FILE);
   if (methods.demo && !options.allowDemoMethods) throw new DemoConfigError(env.PAYMENT_METHODS_FILE);
   const log = options.log ?? createLogger({ level: env.LOG_LEVEL });
-  const db = options.db ?? (await openDatabase({ url: env.DATABASE_URL, dataDir: env.PGLITE_DIR, poolSize: env.DATABASE_POOL_SIZE, statementCache: env.DATABASE_STATEMENT_CACHE }));
+  const db = options.db ?? (await openedDatabase(env));
   if (options.migrate !== false) {
-    const result = await db.migrate();
+    const result = await db.migrate().catch((err: unknown) => {
+      throw new StartupStepError("database", err);
+    });
     if (result.applied.length) log.info({ applied: result.applied }, "migrations applied");
     if (result.modified.length) log.warn({ modified: result.modified }, "applied migrations changed since they ran");
     if (await needsPaymentTargets(db.prisma)) {

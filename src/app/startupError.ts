@@ -1,6 +1,7 @@
 import { ConfigError, type Env } from "../config/env.ts";
 import { MethodsConfigError } from "../methods/paymentMethods.ts";
 import { DemoConfigError } from "./createServices.ts";
+import { StartupStepError } from "./startupStep.ts";
 
 /** The exit statuses the CLI documents, for the processes too: 1 something failed, 2 bad environment. */
 export const EXIT_FAILED = 1;
@@ -23,7 +24,7 @@ export function databaseLabel(url: string | undefined, pgliteDir: string): strin
   }
 }
 
-const DB_REASONS: Record<string, string> = {
+const REASONS: Record<string, string> = {
   ECONNREFUSED: "nothing answers there",
   ENOTFOUND: "that host name does not resolve",
   EAI_AGAIN: "that host name does not resolve",
@@ -36,7 +37,8 @@ const DB_REASONS: Record<string, string> = {
 
 function codesOf(err: unknown): string[] {
   const codes: string[] = [];
-  for (let e: unknown = err, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  // Node's fetch nests the cause; Slack's Web API client keeps the underlying error as `original`.
+  for (let e: unknown = err, depth = 0; e && typeof e === "object" && depth < 6; e = (e as { cause?: unknown; original?: unknown }).cause ?? (e as { original?: unknown }).original, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string") codes.push(code);
     for (const inner of (e as { errors?: unknown[] }).errors ?? []) codesOf(inner).forEach((c) => codes.push(c));
@@ -51,17 +53,33 @@ function codesOf(err: unknown): string[] {
 export function describeStartupFailure(err: unknown, env: Pick<Env, "DATABASE_URL" | "PGLITE_DIR" | "PORT"> | null): StartupFailure {
   if (err instanceof ConfigError) return { message: `${err.message}\nSee .env.example for every variable.`, exitCode: EXIT_BAD_ENVIRONMENT };
   if (err instanceof MethodsConfigError || err instanceof DemoConfigError) return { message: err.message, exitCode: EXIT_BAD_ENVIRONMENT };
-  const codes = codesOf(err);
+  const codes = codesOf(err instanceof StartupStepError ? err.failure : err);
   if (codes.includes("EADDRINUSE") || codes.includes("EACCES")) {
     const why = codes.includes("EADDRINUSE") ? "is already in use: stop what listens there, or set another PORT" : "may not be opened by this user: set another PORT";
     return { message: `Cannot start the web server: port ${env?.PORT ?? "?"} (PORT) ${why}.`, exitCode: EXIT_FAILED };
   }
-  const dbCode = codes.find((c) => c in DB_REASONS);
-  if (dbCode && env) {
-    return { message: `Cannot open the database: ${databaseLabel(env.DATABASE_URL, env.PGLITE_DIR)}: ${DB_REASONS[dbCode]} (${dbCode}).`, exitCode: EXIT_FAILED };
+  const reasonCode = codes.find((c) => c in REASONS);
+  const reason = reasonCode ? `${REASONS[reasonCode]} (${reasonCode})` : lastLine(err instanceof StartupStepError ? err.failure : err);
+  if (err instanceof StartupStepError && err.step === "database") {
+    return { message: `Cannot open the database: ${env ? databaseLabel(env.DATABASE_URL, env.PGLITE_DIR) : "DATABASE_URL"}: ${reason}.`, exitCode: EXIT_FAILED };
   }
-  const text = (err instanceof Error ? err.message : String(err)).trim().split("\n").filter(Boolean).pop() ?? "unknown error";
-  return { message: `Start-up failed: ${scrubUrls(text)}`, exitCode: EXIT_FAILED };
+  if (err instanceof StartupStepError && err.step === "slack") {
+    return { message: `Cannot start the Slack surface (SLACK_BOT_TOKEN, SLACK_API_URL): ${slackReason(err.failure) ?? reason}.`, exitCode: EXIT_FAILED };
+  }
+  if (err instanceof StartupStepError && err.step === "discord") {
+    return { message: `Cannot start the Discord client (DISCORD_TOKEN, DISCORD_API_URL): ${reason}.`, exitCode: EXIT_FAILED };
+  }
+  return { message: `Start-up failed: ${reason}`, exitCode: EXIT_FAILED };
+}
+
+function lastLine(err: unknown): string {
+  return scrubUrls((err instanceof Error ? err.message : String(err)).trim().split("\n").filter(Boolean).pop() ?? "unknown error");
+}
+
+/** Slack's own error code (invalid_auth, account_inactive, …) when it answered one. */
+function slackReason(err: unknown): string | null {
+  const code = (err as { data?: { error?: unknown } } | null)?.data?.error;
+  return typeof code === "string" ? `Slack answered ${code}` : null;
 }
 
 /** URLs can carry credentials: only their host is ever printed. */

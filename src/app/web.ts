@@ -3,6 +3,7 @@ import { apiRoutes, healthRoutes } from "../http/routes.ts";
 import { serveRoutes, type Route, type WebServer } from "../http/server.ts";
 import { createSlackApp, type SlackAppOptions, type SlackSurface } from "../platforms/slack/index.ts";
 import type { Services } from "../services.ts";
+import { StartupStepError } from "./startupStep.ts";
 
 export interface WebOptions {
   /** PORT unless said otherwise (0: any free port). */
@@ -34,7 +35,9 @@ export async function startWeb(services: Services, registry: Registry, options: 
   let server: WebServer | undefined;
   try {
     server = await serveRoutes(routes, { port: options.port ?? services.env.PORT, host: options.host });
-    await slack?.start();
+    await slack?.start().catch((err: unknown) => {
+      throw new StartupStepError("slack", err);
+    });
   } catch (err) {
     await server?.close().catch(() => undefined);
     await slack?.stop();

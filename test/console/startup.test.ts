@@ -88,6 +88,26 @@ describe.skipIf(onPostgres)("npm start, as an operator starts it", () => {
     }
   });
 
+  it("Slack unreachable: one line naming the Slack variables, no unhandled rejection, exit 1", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cd-startup-"));
+    const result = await start(["web"], {
+      SLACK_BOT_TOKEN: "xoxb-not-a-real-token",
+      SLACK_SIGNING_SECRET: "signing-secret-for-tests",
+      SLACK_SUPPORT_CHANNEL: "C0SUPPORT",
+      SLACK_SUPPORT_USERS: "U0SUPPORT",
+      SLACK_API_URL: `http://127.0.0.1:${await freePort()}/api/`,
+      PORT: String(await freePort()),
+      PGLITE_DIR: path.join(dir, "db"),
+      FILE_STORE_DIR: path.join(dir, "files"),
+      PAYMENT_METHODS_FILE: methodsFile(),
+    });
+    expect(result.code).toBe(1);
+    // The last line says what failed; the Web API client's own warning may come before it, as a log line.
+    expect(result.stderr.trim().split("\n").pop()).toBe("Cannot start the Slack surface (SLACK_BOT_TOKEN, SLACK_API_URL): nothing answers there (ECONNREFUSED).");
+    expect(result.stderr).not.toMatch(/\n\s+at |Unhandled|UnhandledPromiseRejection/);
+    expect(result.stderr).not.toContain("xoxb-not-a-real-token");
+  });
+
   it("a bad environment exits 2, as the CLI does, naming every variable", async () => {
     const result = await start(["worker"], { PORT: "eighty", ONBOARDING_MODE: "sometimes" });
     expect(result.code).toBe(2);

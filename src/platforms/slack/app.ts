@@ -43,7 +43,7 @@ export interface SlackSurface {
   settings: SlackSettings;
   /** For the web server: POST /slack/events over HTTP; GET /slack/screenshots/:sha256 with PUBLIC_URL. */
   routes: SlackRoute[];
-  /** Socket Mode: connects to Slack. Over HTTP there is nothing to start: the web server serves `routes`. */
+  /** Checks the bot token with Slack (auth.test); in Socket Mode, connects. Over HTTP the web server serves `routes`. */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -81,6 +81,8 @@ export function createSlackApp(services: Services, registry: Registry, options: 
     settings,
     routes,
     async start() {
+      // auth.test runs here, so a bad token or an unreachable Slack stops start-up with a clear error.
+      await app.init();
       if (receiver) return;
       await app.start();
       log.info("slack socket mode connected");
@@ -103,6 +105,7 @@ function createBoltApp(settings: SlackSettings, logger: BoltLogger): { app: App;
       socketMode: true,
       clientOptions,
       logger,
+      deferInitialization: true,
       // The Socket Mode client opens its connection with a Web client of its own, built from
       // these options: without them it would ignore SLACK_API_URL.
       installerOptions: { clientOptions: { slackApiUrl: settings.apiUrl } },
@@ -110,7 +113,7 @@ function createBoltApp(settings: SlackSettings, logger: BoltLogger): { app: App;
     return { app };
   }
   const receiver = new HTTPReceiver({ signingSecret: settings.signingSecret!, endpoints: EVENTS_PATH, logger, processBeforeResponse: false });
-  return { app: new App({ token: settings.botToken, receiver, clientOptions, logger }), receiver };
+  return { app: new App({ token: settings.botToken, receiver, clientOptions, logger, deferInitialization: true }), receiver };
 }
 
 function listenerDeps(input: {
