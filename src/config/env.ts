@@ -37,6 +37,8 @@ export const envSchema = z
     ONBOARDING_MODE: z.enum(["self-serve", "linked"]).default("self-serve"),
     TRIAL_STAGE1_USD: usd("1"),
     TRIAL_STAGE2_USD: usd("1"),
+    /** An adjustment or voucher larger than this (in absolute value) waits for a second support member's approval. */
+    ADJUST_APPROVAL_USD: usd("100"),
     LOW_BALANCE_DEFAULT_USD: usd("5"),
     ORDER_TTL_MINUTES: z.coerce.number().int().min(5).max(10080).default(60),
     SCREENSHOT_MAX_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
