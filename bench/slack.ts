@@ -28,7 +28,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -133,6 +133,7 @@ async function serve(kind: "real" | "bare", apiUrl: string, token: string, backe
       poolSize: env.DATABASE_POOL_SIZE,
       statementCache: env.DATABASE_STATEMENT_CACHE,
       pgliteThread: backend === "pglite-inline" ? "inline" : "worker",
+      pgliteNice: process.env.BENCH_PGLITE_NICE === undefined ? undefined : Number(process.env.BENCH_PGLITE_NICE),
     });
     const services = await createServices({ env, db, allowDemoMethods: true, log: createLogger({ level: "error" }) });
     if (accounts > 0) await seedAccounts(db.prisma, accounts);
@@ -384,6 +385,32 @@ interface CaseResult {
   expected: number;
   errors: number;
   ingest?: { batches: number; records: number; failures: number; firstError: string; seconds: number; p50: number; p99: number };
+  /** The real app's CPU over the measured rounds (both apps' rounds), per command it answered and as a share of one core. */
+  cpu?: { mainPerCommand: number; mainShare: number; processShare: number };
+}
+
+/** CPU time (ms) of a process and of its main thread so far, from /proc (Linux); null elsewhere. */
+function threadCpuMs(pid: number): { main: number; process: number } | null {
+  const ticks = (file: string) => {
+    const stat = readFileSync(file, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ is 100 on Linux
+  };
+  try {
+    return { main: ticks(`/proc/${pid}/task/${pid}/stat`), process: ticks(`/proc/${pid}/stat`) };
+  } catch {
+    return null;
+  }
+}
+
+/** Waits until the stand-in has received `total` answers (or `ms` passed); returns its counts. */
+async function answered(standIn: Child, total: number, ms: number): Promise<{ answers: number; errors: number }> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const counts = await ask<{ answers: number; errors: number }>(standIn);
+    if (counts.answers >= total || Date.now() > deadline) return counts;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 async function main(): Promise<void> {
@@ -422,8 +449,12 @@ async function main(): Promise<void> {
       const real = await startChild([...appArgs("real"), "--db", backend, "--accounts", String(accounts)], `real app (${name})`, env);
       let ingester: Child | undefined;
       try {
-        // Warm up (JIT, connections, each user's account and locale) before anything is measured.
-        await load(real, slack, rate, Math.max(1, (2 * users) / rate), users, text, `warm-up ${name}`);
+        const answersAtStart = (await ask<{ answers: number; errors: number }>(standInChild)).answers;
+        // Warm up (JIT, connections, each user's account and locale) before anything is measured,
+        // and let every warm-up command be answered: a backlog would be measured as latency.
+        const warmUp = Math.max(1, (2 * users) / rate);
+        await load(real, slack, rate, warmUp, users, text, `warm-up ${name}`);
+        await answered(standInChild, answersAtStart + Math.round(rate * warmUp), 60_000);
         if (ingesting) {
           ingester = await startChild(["--serve", "ingest", "--url", real.hello.url, "--ingest-clients", values["ingest-clients"]!, "--batch", values.batch!, "--accounts", String(accounts)], "ingester");
           // Measure only once batches are flowing.
@@ -431,11 +462,13 @@ async function main(): Promise<void> {
           while ((await ask<{ batches: number }>(ingester)).batches < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
         }
         await new Promise((r) => setTimeout(r, 500));
-        const answersBefore = (await ask<{ answers: number; errors: number }>(standInChild));
+        const answersBefore = await ask<{ answers: number; errors: number }>(standInChild);
         const collected = { bare: [] as number[], real: [] as number[] };
         const perRound = { bare: [] as number[], real: [] as number[] };
         const failures = { bare: 0, real: 0 };
         const roundSeconds = seconds / rounds;
+        const cpuBefore = threadCpuMs(real.process.pid!);
+        const windowStart = performance.now();
         for (let round = 0; round < rounds; round++) {
           for (const [label, app] of [["bare", bare], ["real", real]] as const) {
             const r = await load(app, slack, rate, roundSeconds, users, text, `${label} ${name}`);
@@ -444,6 +477,8 @@ async function main(): Promise<void> {
             failures[label] += r.failures;
           }
         }
+        const cpuAfter = threadCpuMs(real.process.pid!);
+        const window = performance.now() - windowStart;
         let ingest: CaseResult["ingest"];
         if (ingester) {
           const last = await stopChild(ingester);
@@ -452,13 +487,7 @@ async function main(): Promise<void> {
         }
         // The real app's answers follow the acks through the response_url; wait for the last ones.
         const expected = Math.round(rate * roundSeconds) * rounds;
-        const deadline = Date.now() + 60_000;
-        let counts = answersBefore;
-        for (;;) {
-          counts = await ask<{ answers: number; errors: number }>(standInChild);
-          if (counts.answers - answersBefore.answers >= expected || Date.now() > deadline) break;
-          await new Promise((r) => setTimeout(r, 200));
-        }
+        const counts = await answered(standInChild, answersBefore.answers + expected, 60_000);
         const result: CaseResult = {
           name,
           goal: backend === "pglite-inline" ? null : ingesting ? 1.5 : backend === "postgres" ? 1.2 : 1.5,
@@ -470,6 +499,10 @@ async function main(): Promise<void> {
           expected,
           errors: counts.errors - answersBefore.errors,
           ingest,
+          cpu:
+            cpuBefore && cpuAfter
+              ? { mainPerCommand: (cpuAfter.main - cpuBefore.main) / expected, mainShare: (cpuAfter.main - cpuBefore.main) / window, processShare: (cpuAfter.process - cpuBefore.process) / window }
+              : undefined,
         };
         results.push(result);
         printCase(result);
@@ -502,6 +535,9 @@ function printCase(r: CaseResult): void {
     `ratio real/bare: p50 ${(r.real.p50 / r.bare.p50).toFixed(2)}×, p99 ${ratio.toFixed(2)}×, median of per-round p99 ${(r.roundP99.real / r.roundP99.bare).toFixed(2)}×` +
       (r.goal === null ? " (before: no goal)" : ` (goal p99 ≤ ${r.goal.toFixed(2)}×: ${ratio <= r.goal ? "met" : "NOT met"})`),
   );
+  if (r.cpu) {
+    console.log(`real app CPU while measured: main thread ${(100 * r.cpu.mainShare).toFixed(0)}% of one core (${r.cpu.mainPerCommand.toFixed(2)} ms a command), whole process ${(100 * r.cpu.processShare).toFixed(0)}%`);
+  }
   if (r.ingest) {
     const i = r.ingest;
     console.log(`ingestion meanwhile: ${Math.round(i.records / i.seconds).toLocaleString("en-US")} records/s (${i.batches} batches in ${i.seconds.toFixed(1)} s, batch p50 ${fmtMs(i.p50)} ms, p99 ${fmtMs(i.p99)} ms)${i.failures ? `, ${i.failures} FAILED: ${i.firstError}` : ""}`);

@@ -18,8 +18,9 @@ export interface SqlDriver {
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   /**
    * Runs `fn` in one transaction on one session of its own: committed when `fn` returns, rolled
-   * back when it throws. PostgreSQL only: PGlite's one connection belongs to Prisma's adapter,
-   * whose transactions a second user of it would interleave with.
+   * back when it throws. On PGlite, whose one session Prisma's adapter shares, it is PGlite's own
+   * transaction: it holds the same mutex as Prisma's transactions and queries, so nothing else
+   * runs on the session until it ends.
    */
   transaction?<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
 }
@@ -103,5 +104,20 @@ export function pgliteDriver(db: PGlite): SqlDriver {
     queue = run.catch(() => undefined);
     return run;
   };
-  return { kind: "pglite", withMigrationLock: serialize, withSession: serialize };
+  return {
+    kind: "pglite",
+    withMigrationLock: serialize,
+    withSession: serialize,
+    transaction: (fn) =>
+      db.transaction((tx) =>
+        fn({
+          async exec(sql) {
+            await tx.exec(sql);
+          },
+          async query(sql, params) {
+            return (await tx.query(sql, params as unknown[])).rows as never;
+          },
+        }),
+      ),
+  };
 }

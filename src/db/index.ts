@@ -42,6 +42,8 @@ export interface DatabaseOptions {
    * the event loop; "inline", on the calling thread, as before (kept for benchmarks).
    */
   pgliteThread?: "worker" | "inline";
+  /** The PGlite worker thread's nice value on Linux (see DEFAULT_WORKER_NICE); 0 keeps the process's priority. */
+  pgliteNice?: number;
 }
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
@@ -76,7 +78,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       client = await PGlite.create(dataDir);
       lite = client;
     } else {
-      const thread = await PGliteThread.start(dataDir);
+      const thread = await PGliteThread.start(dataDir, { nice: options.pgliteNice });
       client = thread.asPGlite();
       lite = thread;
     }

@@ -19,7 +19,9 @@ import { messages, Mutex, TransactionAbortedError, types, type PGlite, type Quer
 export class PGliteThread {
   readonly dataDir: string;
   /** Parsers by type oid: PGlite's defaults and the array types of the database (as PGlite). */
-  parsers: Record<number | string, (x: string, typeId?: number) => unknown> = { ...types.parsers };
+  readonly parsers: Parsers = { ...DEFAULT_PARSERS };
+  /** Ours merged with a caller's parsers, by the caller's object (pglite-prisma-adapter passes the same one each time). */
+  readonly #merged = new WeakMap<object, Parsers>();
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve(value: unknown): void; reject(err: Error): void; sql?: string; params?: unknown[] }>();
   readonly #transactionMutex = new Mutex();
@@ -37,9 +39,13 @@ export class PGliteThread {
     worker.once("exit", (code) => this.#fail(new Error(`the PGlite worker stopped (exit code ${code})`)));
   }
 
-  /** Starts the worker and opens `dataDir` there ("memory://" for a database in memory). */
-  static async start(dataDir: string): Promise<PGliteThread> {
-    const worker = new Worker(new URL("./pgliteWorker.mjs", import.meta.url), { workerData: { dataDir } });
+  /**
+   * Starts the worker and opens `dataDir` there ("memory://" for a database in memory).
+   * @param options.nice the worker thread's nice value on Linux (0: the process's own priority).
+   */
+  static async start(dataDir: string, options: { nice?: number } = {}): Promise<PGliteThread> {
+    const nice = options.nice ?? DEFAULT_WORKER_NICE;
+    const worker = new Worker(new URL("./pgliteWorker.mjs", import.meta.url), { workerData: { dataDir, nice } });
     const opened = await new Promise<{ ready: true } | { failed: WireError }>((resolve, reject) => {
       worker.once("message", resolve);
       worker.once("error", reject);
@@ -150,17 +156,34 @@ export class PGliteThread {
   }
 
   #parse(result: RawResults, options?: QueryOptions): Results {
-    const parsers = options?.parsers ? { ...this.parsers, ...options.parsers } : this.parsers;
     const { fields } = result;
-    const oids = fields.map((f) => f.dataTypeID);
+    // One parser per column, looked up once (as PGlite's parseType would for each value).
+    const parsers = this.#parsersFor(options?.parsers);
+    const columns = fields.map((f) => parsers[f.dataTypeID] ?? DEFAULT_PARSERS[f.dataTypeID]);
+    const value = (text: string | null, i: number) => (text === null ? null : columns[i] ? columns[i](text, fields[i].dataTypeID) : text);
     const rows =
       options?.rowMode === "array"
-        ? result.rows.map((row) => row.map((value, i) => types.parseType(value, oids[i], parsers)))
-        : result.rows.map((row) => Object.fromEntries(row.map((value, i) => [fields[i].name, types.parseType(value, oids[i], parsers)])));
+        ? result.rows.map((row) => row.map(value))
+        : result.rows.map((row) => {
+            const object: Record<string, unknown> = {};
+            for (let i = 0; i < row.length; i++) object[fields[i].name] = value(row[i], i);
+            return object;
+          });
     const parsed: Results & { command?: string; rowCount?: number } = { rows, fields, affectedRows: result.affectedRows ?? 0 };
     if (result.command !== undefined) parsed.command = result.command;
     if (result.rowCount !== undefined) parsed.rowCount = result.rowCount;
     return parsed;
+  }
+
+  /** The parsers in force for a query: ours, overridden by the caller's (merged once per caller's object). */
+  #parsersFor(overrides: QueryOptions["parsers"]): Parsers {
+    if (!overrides) return this.parsers;
+    let merged = this.#merged.get(overrides);
+    if (!merged) {
+      merged = { ...this.parsers, ...overrides } as Parsers;
+      this.#merged.set(overrides, merged);
+    }
+    return merged;
   }
 
   /** PGlite registers a parser for each array type at start (its _initArrayTypes); so do we. */
@@ -222,6 +245,15 @@ export class PGliteThread {
     }
   }
 }
+
+/**
+ * How much the database thread yields to the event loop's thread (Linux nice value, 0 to 19):
+ * enough that a request waiting to be acknowledged gets the CPU first on a busy machine.
+ */
+export const DEFAULT_WORKER_NICE = 5;
+
+type Parsers = Record<number | string, (x: string, typeId?: number) => unknown>;
+const DEFAULT_PARSERS: Parsers = types.parsers;
 
 type Request = { op: "query"; sql: string; params: unknown[]; paramTypes?: number[] } | { op: "exec"; sql: string } | { op: "close" };
 

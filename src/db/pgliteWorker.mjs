@@ -9,8 +9,21 @@
 // Results leave here as text, exactly as PostgreSQL sent them: the main thread parses them with
 // the parsers the caller gave (functions do not cross threads), so a value is parsed once, by
 // the same code as with PGlite in-process.
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
+
+// On Linux a thread is a task with a nice value of its own, and setpriority(PRIO_PROCESS, 0)
+// changes only the calling thread's: this thread yields the CPU to the event loop's thread when
+// both want it, so that on a busy machine an HTTP request is read and acknowledged before the
+// database's work goes on. (Elsewhere the call would lower the whole process: not done.)
+if (process.platform === "linux" && workerData.nice) {
+  try {
+    setPriority(workerData.nice);
+  } catch {
+    // Not allowed here: the thread keeps the process's priority.
+  }
+}
 
 const identity = (x) => x;
 /** Every type, including array types PGlite registers at start, comes back as text. */
