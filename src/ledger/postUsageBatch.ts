@@ -32,6 +32,9 @@ export interface UsageDebit {
   /** Micro-USD, zero or more. */
   cost: bigint;
   time: Date;
+  /** The API token and token group the gateway says the call went through, when it says. */
+  token?: string | null;
+  tokenGroup?: string | null;
 }
 
 /**
@@ -443,14 +446,16 @@ async function writeInTransaction(query: Query, tx: Tx | null, records: UsageDeb
  * anyone else from adding a row meanwhile.
  */
 async function writePlan(query: Query, records: UsageDebit[], quotedIds: string[], plan: UsageBatchPlan, actor: Actor): Promise<void> {
-  const usage = { ids: [] as string[], accounts: [] as string[], models: [] as string[], endpoints: [] as string[], inputTokens: [] as number[], outputTokens: [] as number[], cachedTokens: [] as number[], calls: [] as number[], costs: [] as string[], times: [] as string[] };
-  // Models and endpoints repeat across a batch: quote each once.
+  const usage = { ids: [] as string[], accounts: [] as string[], models: [] as string[], endpoints: [] as string[], inputTokens: [] as number[], outputTokens: [] as number[], cachedTokens: [] as number[], calls: [] as number[], costs: [] as string[], times: [] as string[], tokens: [] as string[], tokenGroups: [] as string[] };
+  // Models, endpoints, tokens and groups repeat across a batch: quote each once.
   const quotedText = new Map<string, string>();
   const quotedOnce = (text: string) => {
     let q = quotedText.get(text);
     if (q === undefined) quotedText.set(text, (q = quoted(text)));
     return q;
   };
+  // An unquoted NULL is an array literal's null; the text "NULL" would be quoted.
+  const quotedOrNull = (text: string | null | undefined) => (text == null ? "NULL" : quotedOnce(text));
   // An entry names its usage row (1-based, in the order of the usage columns); the write takes
   // account, reference, memo and key from that row.
   const rowOf = new Int32Array(records.length);
@@ -466,6 +471,8 @@ async function writePlan(query: Query, records: UsageDebit[], quotedIds: string[
     usage.calls.push(record.calls);
     usage.costs.push(record.cost.toString());
     usage.times.push(record.time.toISOString());
+    usage.tokens.push(quotedOrNull(record.token));
+    usage.tokenGroups.push(quotedOrNull(record.tokenGroup));
     rowOf[i] = usage.ids.length;
   }
   const entry = { rows: [] as number[], buckets: [] as string[], amounts: [] as string[], balancesAfter: [] as string[], bucketBalancesAfter: [] as string[], parts: [] as number[] };
@@ -487,13 +494,14 @@ async function writePlan(query: Query, records: UsageDebit[], quotedIds: string[
   }
 
   const entryColumns = [entry.rows, entry.buckets, entry.amounts, entry.balancesAfter, entry.bucketBalancesAfter, entry.parts].map(arrayLiteral);
-  const usageColumns = [usage.ids, usage.accounts, usage.models, usage.endpoints, usage.inputTokens, usage.outputTokens, usage.cachedTokens, usage.calls, usage.costs, usage.times].map(arrayLiteral);
+  const usageColumns = [usage.ids, usage.accounts, usage.models, usage.endpoints, usage.inputTokens, usage.outputTokens, usage.cachedTokens, usage.calls, usage.costs, usage.times, usage.tokens, usage.tokenGroups].map(arrayLiteral);
   const hash = createHash("sha256");
   for (const column of [...entryColumns, ...usageColumns]) hash.update(column);
   await query(
     `WITH usage_rows AS (
-       SELECT * FROM unnest($18::text[], $19::uuid[], $20::text[], $21::text[], $22::int[], $23::int[], $24::int[], $25::int[], $26::bigint[], $27::timestamptz[])
-                     WITH ORDINALITY AS u(id, a, m, e, it, ot, ct, c, cost, t, row)
+       SELECT * FROM unnest($18::text[], $19::uuid[], $20::text[], $21::text[], $22::int[], $23::int[], $24::int[], $25::int[], $26::bigint[], $27::timestamptz[],
+                            $28::text[], $29::text[])
+                     WITH ORDINALITY AS u(id, a, m, e, it, ot, ct, c, cost, t, tok, grp, row)
      ), posting AS (
        INSERT INTO "postings" ("idempotencyKey", "requestHash")
        SELECT $1, $2 WHERE cardinality($6::int[]) > 0
@@ -514,8 +522,8 @@ async function writePlan(query: Query, records: UsageDebit[], quotedIds: string[
        INSERT INTO "balances" ("accountId", "bucket", "amount", "updatedAt")
        SELECT a, b, amt, now() FROM unnest($15::uuid[], $16::text[], $17::bigint[]) AS t(a, b, amt)
      )
-     INSERT INTO "usage_records" ("recordId", "accountId", "model", "endpoint", "inputTokens", "outputTokens", "cachedTokens", "calls", "cost", "occurredAt")
-     SELECT id, a, m, e, it, ot, ct, c, cost, t FROM usage_rows`,
+     INSERT INTO "usage_records" ("recordId", "accountId", "model", "endpoint", "inputTokens", "outputTokens", "cachedTokens", "calls", "cost", "occurredAt", "token", "tokenGroup")
+     SELECT id, a, m, e, it, ot, ct, c, cost, t, tok, grp FROM usage_rows`,
     [
       `usage-batch:${randomUUID()}`,
       hash.digest("hex"),
