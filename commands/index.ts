@@ -13,6 +13,9 @@ import paymentDismiss from "./payment-dismiss.ts";
 import proof from "./proof.ts";
 import queue from "./queue.ts";
 import recheck from "./recheck.ts";
+import refund from "./refund.ts";
+import refundApprove from "./refund-approve.ts";
+import refundReject from "./refund-reject.ts";
 import reopen from "./reopen.ts";
 import reject from "./reject.ts";
 import topup from "./topup.ts";
@@ -36,4 +39,7 @@ export const registry = createRegistry([
   account,
   paymentCredit,
   paymentDismiss,
+  refund,
+  refundApprove,
+  refundReject,
 ]);

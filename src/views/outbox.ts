@@ -8,6 +8,10 @@ import { findOrderById, ordersWithSameScreenshot } from "../topups/findOrder.ts"
 import { lowBalanceMessage } from "./lowBalanceMessage.ts";
 import { orderCard } from "./orderCard.ts";
 import { orderMessage } from "./orderMessage.ts";
+import { refundCardData } from "../refunds/refundCardData.ts";
+import { findRefundById } from "../refunds/findRefund.ts";
+import { refundCard } from "./refundCard.ts";
+import { refundMessage } from "./refundMessage.ts";
 import { transferCard } from "./transferCard.ts";
 
 const micros = z.string().regex(/^-?\d+$/).transform(BigInt);
@@ -25,6 +29,8 @@ const viewRef = z.discriminatedUnion("view", [
   z.object({ view: z.literal("order_message"), orderId: z.string(), event: orderEvent }),
   z.object({ view: z.literal("low_balance"), locale: z.string(), balance: micros, threshold: micros, spent24h: micros }),
   z.object({ view: z.literal("transfer_card"), transferId: z.string().regex(/^\d+$/), candidates: z.array(candidate).default([]) }),
+  z.object({ view: z.literal("refund_card"), refundId: z.string() }),
+  z.object({ view: z.literal("refund_message"), refundId: z.string(), event: z.enum(["approved", "rejected"]) }),
 ]);
 
 /**
@@ -51,6 +57,14 @@ export function outboxRenderer(services: Services): OutboxRenderer {
       case "transfer_card": {
         const transfer = await transferCardData(services.prisma, BigInt(ref.transferId), ref.candidates);
         return transfer && transferCard(transfer, cardOptions);
+      }
+      case "refund_card": {
+        const data = await refundCardData(services.prisma, ref.refundId);
+        return data && refundCard(data, cardOptions);
+      }
+      case "refund_message": {
+        const refund = await findRefundById(services.prisma, ref.refundId);
+        return refund && refundMessage(refund, ref.event);
       }
     }
   };
