@@ -1,45 +1,39 @@
 import { z } from "zod";
-import { accountSummary, balanceFields } from "../src/accounts/accountSummary.ts";
-import { findAccountByQuery } from "../src/accounts/findAccountByQuery.ts";
+import { accountDetails } from "../src/accounts/accountDetails.ts";
+import { findAccount } from "../src/accounts/findAccount.ts";
+import { recordAudit } from "../src/audit/recordAudit.ts";
 import { defineCommand } from "../src/core/command.ts";
-import { formatTime } from "../src/core/format.ts";
 import { requiredText } from "../src/core/inputs.ts";
-import { formatUsd } from "../src/ledger/money.ts";
-import { listOrders } from "../src/topups/listOrders.ts";
-import { statusKey } from "../src/topups/orderStatus.ts";
+import { listPendingAdjustments } from "../src/support/listPendingAdjustments.ts";
+import { accountView } from "../src/views/accountView.ts";
 
-/** Support looks up an account by its id or by a chat user: balance, orders, entries. */
+/**
+ * Support looks up an account by a mention, a user id, the account id, an order number or a
+ * transaction hash: status, balance by bucket, identities, recent orders and entries.
+ */
 export default defineCommand({
   name: "account",
   audience: "support",
   auditAction: "account.lookup",
-  descriptionKey: "commands.account.description",
-  options: [{ name: "query", kind: "string", required: true, descriptionKey: "commands.account.options.query" }],
-  input: z.object({ query: requiredText(120) }),
+  descriptionKey: "support_tools.commands.account.description",
+  options: [{ name: "query", kind: "string", required: true, descriptionKey: "support_tools.commands.account.options.query" }],
+  input: z.object({ query: requiredText(200) }),
   async handle(input, ctx) {
-    const { t } = ctx;
-    const accountId = await findAccountByQuery(ctx.services, ctx.caller, input.query);
-    const summary = await accountSummary(ctx.services.prisma, accountId, 10);
-    const identities = await ctx.services.prisma.chatIdentity.findMany({ where: { accountId } });
-    const orders = await listOrders(ctx.services.prisma, accountId, 5);
-    const text = [
-      t("support.account.identities", { list: identities.map((i) => `${i.platform}:${i.userId}`).join(", ") || "—" }),
-      t("support.account.orders"),
-      ...orders.map((o) => `• ${o.orderNo} ${formatUsd(o.requestedAmount)} ${t(statusKey(o.status))} (${formatTime(o.createdAt)})`),
-      t("support.account.entries"),
-      ...summary.recentEntries.map((e) => `• ${formatTime(e.createdAt)} ${e.type}/${e.bucket} ${formatUsd(e.amount)} → ${formatUsd(e.balanceAfter)}`),
-    ].join("\n");
-    return {
-      blocks: [
-        { type: "header", text: t("support.account.title", { id: accountId }) },
-        {
-          type: "fields",
-          fields: balanceFields(summary, t),
-        },
-        { type: "text", text },
-      ],
-      private: true,
-      summary: t("support.account.title", { id: accountId }),
-    };
+    const { prisma } = ctx.services;
+    const match = await findAccount(prisma, ctx.caller, input.query, "query");
+    const details = await accountDetails(prisma, match.accountId);
+    const pending = await listPendingAdjustments(prisma, match.accountId);
+    // Looking at a customer's account is a support action too.
+    await recordAudit(prisma, {
+      actorType: "support",
+      actorId: ctx.caller.userId,
+      platform: ctx.caller.platform,
+      action: "account.lookup",
+      outcome: "ok",
+      accountId: match.accountId,
+      orderId: match.orderId,
+      detail: { query: input.query.slice(0, 120), via: match.via },
+    });
+    return accountView({ details, match, pending }, ctx.t);
   },
 });

@@ -1,6 +1,9 @@
 import { createRegistry } from "../src/core/dispatch.ts";
 import account from "./account.ts";
+import adjust from "./adjust.ts";
+import adjustDecide from "./adjust-decide.ts";
 import alerts from "./alerts.ts";
+import audit from "./audit.ts";
 import balance from "./balance.ts";
 import cancel from "./cancel.ts";
 import check from "./check.ts";
@@ -18,7 +21,11 @@ import refundApprove from "./refund-approve.ts";
 import refundReject from "./refund-reject.ts";
 import reopen from "./reopen.ts";
 import reject from "./reject.ts";
+import suspend from "./suspend.ts";
 import topup from "./topup.ts";
+import trial from "./trial.ts";
+import unsuspend from "./unsuspend.ts";
+import voucher from "./voucher.ts";
 
 /** Every chat command. Adapters know only this registry. */
 export const registry = createRegistry([
@@ -37,6 +44,13 @@ export const registry = createRegistry([
   recheck,
   queue,
   account,
+  adjust,
+  adjustDecide,
+  voucher,
+  trial,
+  suspend,
+  unsuspend,
+  audit,
   paymentCredit,
   paymentDismiss,
   refund,

@@ -9,7 +9,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /**
  * GET /api/v1/accounts/:id/balance, for the gateway's "insufficient balance" pre-check. Read from
  * the cached balances, so the answer costs the same however many entries the account has.
- * Amounts are integer strings of micro-USD.
+ * Amounts are integer strings of micro-USD. `status` is "active" or "suspended": support suspends
+ * an account with `suspend`, and the gateway is expected to refuse its requests whatever its balance.
  */
 export function balanceRoute(services: Services): RouteHandler {
   return async (req, res) => {

@@ -1,0 +1,40 @@
+import type { Tx } from "../db/index.ts";
+import { enqueue } from "../notify/outbox.ts";
+import type { Platform } from "../reply.ts";
+import type { Adjustment } from "./adjustment.ts";
+
+/** The outbox's reference to an adjustment's card, drawn from the request as it is at delivery. */
+export interface AdjustmentCardRef {
+  view: "adjustment_card";
+  adjustmentId: string;
+}
+
+export function adjustmentCardKey(id: string): string {
+  return `adjustment:${id}`;
+}
+
+/** Posts the card with Approve / Decline in the support channel of the surface it was asked on. */
+export async function postAdjustmentCard(tx: Tx, adjustment: Adjustment): Promise<void> {
+  const payload: AdjustmentCardRef = { view: "adjustment_card", adjustmentId: adjustment.id };
+  await enqueue(tx, {
+    dedupeKey: `adjustment:${adjustment.id}:card`,
+    platform: adjustment.surface as Platform,
+    kind: "support_card",
+    recipient: { type: "support_channel" },
+    payload,
+    cardKey: adjustmentCardKey(adjustment.id),
+  });
+}
+
+/** Edits the card in place once the request is decided: its buttons go, the outcome shows. */
+export async function updateAdjustmentCard(tx: Tx, adjustment: Adjustment): Promise<void> {
+  const payload: AdjustmentCardRef = { view: "adjustment_card", adjustmentId: adjustment.id };
+  await enqueue(tx, {
+    dedupeKey: `adjustment:${adjustment.id}:card:${adjustment.status}`,
+    platform: adjustment.surface as Platform,
+    kind: "card_update",
+    recipient: { type: "card", cardKey: adjustmentCardKey(adjustment.id) },
+    payload,
+    cardKey: adjustmentCardKey(adjustment.id),
+  });
+}
