@@ -5,6 +5,8 @@ import { defineCommand } from "../src/core/command.ts";
 import { formatTime } from "../src/core/format.ts";
 import { formatUsd } from "../src/ledger/money.ts";
 import type { Block } from "../src/reply.ts";
+import { estimateRunway } from "../src/usage/runway.ts";
+import { runwayText } from "../src/views/usageView.ts";
 
 export default defineCommand({
   name: "balance",
@@ -16,11 +18,16 @@ export default defineCommand({
     const { t } = ctx;
     const account = await resolveAccount(ctx.services, ctx.caller);
     const summary = await accountSummary(ctx.services.prisma, account.id);
+    const runway = await estimateRunway(ctx.services.prisma, account.id, summary.balance, ctx.services.now());
     const blocks: Block[] = [
       { type: "header", text: t("balance.title") },
       {
         type: "fields",
-        fields: [...balanceFields(summary, t), { label: t("balance.account_id"), value: account.id }],
+        fields: [
+          ...balanceFields(summary, t),
+          { label: t("usage_view.fields.runway"), value: runwayText(t, runway) },
+          { label: t("balance.account_id"), value: account.id },
+        ],
       },
     ];
     if (summary.recentEntries.length > 0) {
@@ -34,7 +41,13 @@ export default defineCommand({
         ].join("\n"),
       });
     }
-    blocks.push({ type: "buttons", buttons: [{ label: t("balance.topup"), style: "primary", command: "topup", args: {} }] });
+    blocks.push({
+      type: "buttons",
+      buttons: [
+        { label: t("balance.topup"), style: "primary", command: "topup", args: {} },
+        { label: t("usage_view.button"), command: "usage", args: {} },
+      ],
+    });
     return { blocks, private: true, summary: `${t("balance.current")}: ${formatUsd(summary.balance)}` };
   },
 });

@@ -30,7 +30,13 @@ export type Block =
   | { type: "link"; label: string; url: string }
   | { type: "buttons"; buttons: ButtonSpec[] }
   | { type: "divider" }
-  | { type: "context"; text: string };
+  | { type: "context"; text: string }
+  /**
+   * A file made for this reply (a chart), attached the way each surface attaches files: uploaded
+   * on Slack, an attachment on Discord, a file on disk for the console. Only in a command's own
+   * answer: its bytes do not survive the outbox's JSON.
+   */
+  | { type: "file"; name: string; mime: string; bytes: Uint8Array; title: string; alt: string };
 
 export type FormField =
   | { kind: "text"; name: string; label: string; required: boolean; placeholder?: string; multiline?: boolean; initial?: string; maxLength?: number; hint?: string }

@@ -12,6 +12,8 @@ export interface LowBalanceRef {
   balance: string;
   threshold: string;
   spent24h: string;
+  /** The last 7 days' usage cost, for the runway (absent from alerts queued before it was added). */
+  spent7d?: string;
 }
 
 /** An account's alert setting: no threshold means alerts are off. */
@@ -73,12 +75,14 @@ export async function afterBalanceChange(tx: Tx, movement: AccountMovement, opti
   if (!identity) return transition;
   const now = options.now ?? new Date();
   const spent24h = await spendSince(tx, movement.accountId, new Date(now.getTime() - DAY_MS));
+  const spent7d = await spendSince(tx, movement.accountId, new Date(now.getTime() - 7 * DAY_MS));
   const payload: LowBalanceRef = {
     view: "low_balance",
     locale: state.locale,
     balance: movement.after.toString(),
     threshold: state.threshold!.toString(),
     spent24h: spent24h.toString(),
+    spent7d: spent7d.toString(),
   };
   await enqueue(tx, {
     dedupeKey: `low-balance:${movement.accountId}:${options.cause ?? randomUUID()}`,

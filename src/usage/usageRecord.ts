@@ -76,8 +76,8 @@ export function usageRecordSchema(now: Date = new Date()) {
     // Optional: the API token (its name or id, never its key) and the token group the call was
     // billed through, as the platform's usage records show them. A record without them, or with
     // null, is stored without them.
-    token: text().nullish().transform((v) => v ?? null),
-    tokenGroup: text().nullish().transform((v) => v ?? null),
+    token: text().nullish(),
+    tokenGroup: text().nullish(),
     // A JSON number is refused on purpose: 1.5 or 1e21 would silently lose micro-USD.
     cost: z
       .string(expected('an integer string of micro-USD, such as "1500"'))

@@ -1,12 +1,16 @@
 import { translator, type Locale, type Translator } from "../i18n.ts";
 import { formatUsd } from "../ledger/money.ts";
 import type { Reply } from "../reply.ts";
+import { runwayOf } from "../usage/runway.ts";
+import { runwayText } from "./usageView.ts";
 
 export interface LowBalanceFacts {
   balance: bigint;
   threshold: bigint;
   /** Usage cost of the last 24 hours (positive). */
   spent24h: bigint;
+  /** Usage cost of the last 7 days, for the runway; drawn without it when unknown. */
+  spent7d?: bigint;
 }
 
 /** "about 3 days left" at the last day's rate, or why no estimate can be given. */
@@ -41,6 +45,7 @@ export function lowBalanceMessage(locale: Locale, facts: LowBalanceFacts, option
           { label: t("low_balance.threshold"), value: threshold },
           { label: t("low_balance.spent_24h"), value: formatUsd(facts.spent24h) },
           { label: t("low_balance.time_left.label"), value: timeLeft },
+          ...(facts.spent7d === undefined ? [] : [{ label: t("usage_view.fields.runway"), value: runwayText(t, runwayOf(facts.balance, facts.spent7d)) }]),
         ],
       },
       options.buttons === false

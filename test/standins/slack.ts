@@ -30,12 +30,45 @@ export interface PostedMessage {
   threadTs?: string;
   /** Set by chat.update: how many times this message was edited. */
   edits: number;
+  /** Ids of the files a files.completeUploadExternal shared with this message. */
+  files?: string[];
 }
 
 export interface ResponseUrlPost {
   path: string;
   body: Record<string, unknown>;
   at: number;
+}
+
+/** A file upload started with files.getUploadURLExternal (Slack's v2 upload flow). */
+export interface ExternalUpload {
+  fileId: string;
+  filename: string;
+  /** What files.getUploadURLExternal was told the size would be. */
+  length: number;
+  altTxt?: string;
+  /** The upload URL's path; Slack's is on files.slack.com, signed for this one file. */
+  path: string;
+  /** What the POST to the upload URL carried, once it came. */
+  bytes?: Uint8Array;
+  /** How it came: raw bytes, or a multipart form (both are documented). */
+  via?: "raw" | "multipart";
+  /** Whether the POST carried the bot token (it need not: the URL is signed). */
+  authorized?: boolean;
+  /** Set by files.completeUploadExternal. */
+  completed?: { title?: string; channelId?: string; initialComment?: string; threadTs?: string; at: number };
+}
+
+/** A file shared in a conversation by files.completeUploadExternal. */
+export interface SharedFile {
+  fileId: string;
+  channel: string;
+  filename: string;
+  title?: string;
+  bytes: Uint8Array;
+  mimetype: string;
+  initialComment?: string;
+  ts: string;
 }
 
 export interface StoredFile {
@@ -89,6 +122,11 @@ export class SlackStandIn {
   readonly ephemerals: { channel: string; user: string; text?: string; blocks?: SlackBlock[]; ts: string }[] = [];
   readonly views = new Map<string, OpenedView>();
   readonly fileDownloads: { fileId: string; authorized: boolean }[] = [];
+  /** Uploads by file id, in the order files.getUploadURLExternal issued them. */
+  readonly uploads = new Map<string, ExternalUpload>();
+  /** Every POST to an upload URL, in order (an unknown URL included, with fileId undefined). */
+  readonly uploadPosts: { path: string; fileId?: string; status: number; at: number }[] = [];
+  readonly sharedFiles: SharedFile[] = [];
 
   private server?: Server;
   private base = "";
@@ -304,6 +342,7 @@ export class SlackStandIn {
     try {
       if (url.pathname.startsWith("/api/")) return this.handleApi(url.pathname.slice(5), req, raw, res);
       if (url.pathname.startsWith("/files-pri/")) return this.handleFileDownload(url.pathname, req, res);
+      if (url.pathname.startsWith("/upload/v1/")) return await this.handleUpload(url.pathname, req, raw, res);
       if (url.pathname.startsWith("/commands/") || url.pathname.startsWith("/actions/")) {
         if (req.method !== "POST") return send(res, 405, "method_not_allowed");
         if (this.expiredResponseUrls.has(url.pathname)) return send(res, 404, "expired_url");
@@ -337,6 +376,40 @@ export class SlackStandIn {
     }
     res.writeHead(200, { "content-type": file.mimetype, "content-length": String(file.bytes.length) });
     res.end(Buffer.from(file.bytes));
+  }
+
+  /**
+   * The upload URL of files.getUploadURLExternal: a POST of the file as raw bytes or as a
+   * multipart form, 200 when it is taken. The URL is signed for one file and one upload.
+   */
+  private async handleUpload(pathname: string, req: IncomingMessage, raw: Buffer, res: ServerResponse): Promise<void> {
+    const upload = [...this.uploads.values()].find((u) => u.path === pathname);
+    const answer = (status: number, text: string) => {
+      this.uploadPosts.push({ path: pathname, fileId: upload?.fileId, status, at: Date.now() });
+      send(res, status, text);
+    };
+    if (req.method !== "POST") return answer(405, "method_not_allowed");
+    if (!upload || upload.bytes) return answer(404, "upload_not_found");
+    const type = req.headers["content-type"] ?? "";
+    let bytes: Uint8Array | undefined;
+    let via: ExternalUpload["via"] = "raw";
+    if (type.startsWith("multipart/form-data")) {
+      via = "multipart";
+      const form = await new Response(raw, { headers: { "content-type": type } }).formData();
+      for (const [, value] of form.entries()) {
+        if (typeof value !== "string") {
+          bytes = new Uint8Array(await value.arrayBuffer());
+          break;
+        }
+      }
+    } else {
+      bytes = new Uint8Array(raw);
+    }
+    if (!bytes || bytes.length === 0) return answer(400, "no_file_data");
+    upload.bytes = bytes;
+    upload.via = via;
+    upload.authorized = bearer(req) === this.botToken;
+    answer(200, `OK - ${bytes.length}`);
   }
 
   private handleApi(method: string, req: IncomingMessage, raw: Buffer, res: ServerResponse): void {
@@ -479,6 +552,52 @@ export class SlackStandIn {
         if (!members) return { ok: false, error: "no_such_subteam" };
         return { ok: true, users: [...members] };
       }
+      case "files.getUploadURLExternal": {
+        const filename = typeof args.filename === "string" ? args.filename : "";
+        const length = typeof args.length === "number" ? args.length : typeof args.length === "string" && /^\d+$/.test(args.length) ? Number(args.length) : NaN;
+        if (!filename || !Number.isInteger(length) || length < 1) return { ok: false, error: "invalid_arguments" };
+        const altTxt = typeof args.alt_txt === "string" ? args.alt_txt : undefined;
+        if (altTxt && [...altTxt].length > 1000) return { ok: false, error: "alt_txt_too_large" };
+        const fileId = `F${this.nextId()}`;
+        const path = `/upload/v1/${randomBytes(16).toString("hex")}`;
+        this.uploads.set(fileId, { fileId, filename, length, altTxt, path });
+        return { ok: true, upload_url: `${this.base}${path}`, file_id: fileId };
+      }
+      case "files.completeUploadExternal": {
+        let files: unknown = args.files;
+        if (typeof files === "string") {
+          try {
+            files = JSON.parse(files);
+          } catch {
+            return { ok: false, error: "invalid_arguments" };
+          }
+        }
+        if (!Array.isArray(files) || files.length === 0) return { ok: false, error: "invalid_arguments" };
+        const entries = files as { id?: unknown; title?: unknown }[];
+        const found = entries.map((f) => (typeof f?.id === "string" ? this.uploads.get(f.id) : undefined));
+        if (found.some((u) => !u || !u.bytes || u.completed)) return { ok: false, error: "file_not_found" };
+        if (found.some((u) => u!.bytes!.length !== u!.length)) return { ok: false, error: "file_upload_size_mismatch" };
+        const channelId = typeof args.channel_id === "string" && args.channel_id ? args.channel_id : undefined;
+        if (channelId && !this.isKnownChannel(channelId)) return { ok: false, error: "channel_not_found" };
+        const initialComment = typeof args.initial_comment === "string" ? args.initial_comment : undefined;
+        const threadTs = typeof args.thread_ts === "string" ? args.thread_ts : undefined;
+        const shared: SlackFileObject[] = [];
+        const ts = channelId ? this.nextTs() : undefined;
+        entries.forEach((entry, i) => {
+          const upload = found[i]!;
+          const title = typeof entry.title === "string" ? entry.title : upload.filename;
+          upload.completed = { title, channelId, initialComment, threadTs, at: Date.now() };
+          const mimetype = sniffMime(upload.bytes!, upload.filename);
+          const stored: StoredFile = { id: upload.fileId, name: upload.filename, mimetype, filetype: upload.filename.split(".").pop()?.toLowerCase() ?? "binary", bytes: upload.bytes!, user: this.botUserId };
+          this.files.set(upload.fileId, stored);
+          if (channelId) this.sharedFiles.push({ fileId: upload.fileId, channel: channelId, filename: upload.filename, title, bytes: upload.bytes!, mimetype, initialComment, ts: ts! });
+          shared.push({ ...this.fileObject(stored), title });
+        });
+        if (channelId) {
+          this.messages.push({ channel: channelId, ts: ts!, text: initialComment, threadTs, edits: 0, files: shared.map((f) => f.id) });
+        }
+        return { ok: true, files: shared.map((f) => ({ id: f.id, title: f.title })) };
+      }
       case "files.info": {
         const file = typeof args.file === "string" ? this.files.get(args.file) : undefined;
         if (!file) return { ok: false, error: "file_not_found" };
@@ -532,6 +651,11 @@ export class SlackStandIn {
         bot_id: this.botId,
       },
     };
+  }
+
+  /** A channel the bot can share in: a DM it opened, or a channel named C…/G… (the bot is in every one here). */
+  private isKnownChannel(id: string): boolean {
+    return [...this.dmChannels.values()].includes(id) || /^[CG][A-Z0-9]+$/.test(id);
   }
 
   private openDm(userId: string): string {
@@ -621,6 +745,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** A file's type by its first bytes, as Slack decides it, else by its name. */
+function sniffMime(bytes: Uint8Array, name: string): string {
+  if (bytes.length >= 8 && Buffer.from(bytes.subarray(0, 8)).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return "image/png";
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "image/jpeg";
+  return name.endsWith(".txt") ? "text/plain" : "application/octet-stream";
+}
+
 /** Form bodies carry structured arguments (blocks, view) as JSON strings; JSON bodies carry them as is. */
 function parseArgs(req: IncomingMessage, raw: Buffer): Record<string, unknown> {
   const type = req.headers["content-type"] ?? "";
@@ -636,7 +767,7 @@ function parseArgs(req: IncomingMessage, raw: Buffer): Record<string, unknown> {
   const query = new URL(req.url ?? "/", "http://x").searchParams;
   for (const [k, v] of query) args[k] = v;
   for (const [k, v] of new URLSearchParams(text)) {
-    if (["blocks", "attachments", "view", "metadata"].includes(k) && /^[[{]/.test(v)) {
+    if (["blocks", "attachments", "view", "metadata", "files"].includes(k) && /^[[{]/.test(v)) {
       try {
         args[k] = JSON.parse(v);
         continue;

@@ -1,4 +1,7 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Caller } from "../../core/command.ts";
 import { dispatch, type RawArgs, type Registry } from "../../core/dispatch.ts";
@@ -22,6 +25,8 @@ export interface ConsoleOptions {
   customer: string;
   support: string;
   locale?: Locale;
+  /** Where files a reply attaches (charts) are written; a folder in the system's temp dir by default. */
+  fileDir?: string;
 }
 
 const FORM_ATTEMPTS = 3;
@@ -172,10 +177,22 @@ export class ConsoleSession {
   }
 
   private show(reply: Reply, heading?: string): void {
-    const rendered = renderReply(reply);
+    const rendered = renderReply(reply, 1, (file) => this.saveFile(file));
     if (rendered.buttons.length) this.buttons = rendered.buttons;
     if (reply.form && !rendered.text) return;
     this.out(heading ? `${heading}\n${indent(rendered.text)}` : rendered.text);
+  }
+
+  /**
+   * A terminal shows no pictures: the file goes to disk and its path is printed. Each gets a name
+   * of its own, so an earlier chart is never overwritten.
+   */
+  private saveFile(file: { name: string; bytes: Uint8Array }): string {
+    const dir = this.options.fileDir ?? path.join(tmpdir(), "credit-desk");
+    mkdirSync(dir, { recursive: true });
+    const target = path.join(dir, `${Date.now()}-${randomBytes(3).toString("hex")}-${path.basename(file.name)}`);
+    writeFileSync(target, file.bytes);
+    return target;
   }
 
   /** A file named at the prompt; a missing one is reported and left out (the core asks for it). */

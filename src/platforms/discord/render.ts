@@ -28,6 +28,8 @@ export interface RenderedFile {
   name: string;
   data: Buffer;
   contentType: string;
+  /** Alt text: Discord's attachment description. */
+  description?: string;
 }
 
 export interface RenderedMessage {
@@ -97,7 +99,7 @@ export function renderButtons(buttons: { kind: CustomIdKind; invocation: Invocat
  */
 export async function renderMessage(reply: Reply, files?: FileStore): Promise<RenderedMessage> {
   const components = renderButtons(buttonsOf(reply));
-  const structured = reply.blocks.some((b) => b.type === "header" || b.type === "fields" || b.type === "image");
+  const structured = reply.blocks.some((b) => b.type === "header" || b.type === "fields" || b.type === "image" || b.type === "file");
   if (!structured) return { content: plainContent(reply), embeds: [], components, files: [] };
   const { embeds, rendered } = await renderEmbeds(reply, files);
   return { content: "", embeds, components, files: rendered };
@@ -184,12 +186,29 @@ async function renderEmbeds(reply: Reply, files?: FileStore): Promise<{ embeds: 
         current.image = { url: `attachment://${name}` };
         break;
       }
+      case "file": {
+        // Sent with the message as an attachment; a picture is shown in the embed that names it.
+        if (current.image) flush();
+        const name = attachmentName(block.name);
+        if (!rendered.some((f) => f.name === name)) rendered.push({ name, data: Buffer.from(block.bytes), contentType: block.mime, description: truncate(block.alt, 1024) });
+        if (block.mime.startsWith("image/")) {
+          current.image = { url: `attachment://${name}` };
+        } else {
+          current.lines.push(`📎 ${block.title}`);
+        }
+        break;
+      }
       case "buttons":
         break;
     }
   }
   flush();
   return { embeds: embeds.slice(0, LIMITS.embeds), rendered };
+}
+
+/** `attachment://` names allow letters, digits, dots, dashes and underscores only. */
+function attachmentName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, "_").slice(-100) || "file";
 }
 
 /** A value to copy, in a code block of its own (Discord shows a copy button on it). */
@@ -265,7 +284,7 @@ export function interactionBody(message: RenderedMessage) {
     content: message.content,
     embeds: message.embeds,
     components: message.components,
-    files: message.files.map((f) => ({ attachment: f.data, name: f.name, contentType: f.contentType })),
+    files: message.files.map((f) => ({ attachment: f.data, name: f.name, contentType: f.contentType, ...(f.description ? { description: f.description } : {}) })),
     allowedMentions: { parse: [] as [] },
   };
 }

@@ -1,14 +1,16 @@
 import type { Caller } from "../../core/command.ts";
 import { translate } from "../../i18n.ts";
 import type { Logger } from "../../log.ts";
-import type { Reply } from "../../reply.ts";
+import type { Block, Reply } from "../../reply.ts";
 import { renderFormModal, renderMessage, renderResultModal, type RenderOptions, type SlackView } from "./blockKit.ts";
 import type { FormContext } from "./invocations.ts";
 import { postJson } from "./responseUrl.ts";
+import { uploadFile } from "./uploadFile.ts";
 import type { SlackApi } from "./webApi.ts";
 
 /**
  * Where a reply goes in Slack. A form opens in a modal (views.open, or views.push over a modal).
+ * A file the reply carries is shared in the user's direct messages with the app (see shareFiles).
  * Anything else goes to the response_url of the command or click when there is one (privately
  * unless the reply says otherwise); past its 30 minutes and 5 uses, to an ephemeral message in
  * the channel, then to a direct message. Without a response_url (App Home, a modal) it is shown
@@ -57,8 +59,43 @@ class SlackAnswerer implements Answerer {
 
   async answer(reply: Reply, where: Destination): Promise<void> {
     if (reply.form) return this.openForm(reply, where);
-    if (where.responseUrl) return this.toResponseUrl(where.responseUrl, reply, where);
-    return this.inModalOrDirect(reply, where);
+    const shown = await this.shareFiles(reply, where.caller);
+    if (where.responseUrl) return this.toResponseUrl(where.responseUrl, shown, where);
+    return this.inModalOrDirect(shown, where);
+  }
+
+  /**
+   * A reply's files (the usage chart) go to the user's direct messages with the app, and the
+   * reply says so in their place. An answer to a command is ephemeral, and Slack attaches no file
+   * to an ephemeral message; sharing it in the channel would show a customer's spending to
+   * everyone there, so the direct message is the one place that is both private and lasting. An
+   * upload that fails costs the picture, never the answer.
+   */
+  private async shareFiles(reply: Reply, caller: Caller): Promise<Reply> {
+    if (!reply.blocks.some((b) => b.type === "file")) return reply;
+    let channel: string | undefined;
+    const blocks: Block[] = [];
+    for (const block of reply.blocks) {
+      if (block.type !== "file") {
+        blocks.push(block);
+        continue;
+      }
+      try {
+        channel ??= await this.directChannel(caller);
+        await uploadFile(this.api, { channelId: channel, filename: block.name, bytes: block.bytes, title: block.title, altText: block.alt, initialComment: reply.summary });
+        blocks.push({ type: "context", text: translate(caller.locale, "usage_view.attachment.sent_to_dm", { title: block.title }) });
+      } catch (err) {
+        this.log.warn({ err: String(err), file: block.name }, "could not share a file in the user's direct messages");
+        blocks.push({ type: "context", text: translate(caller.locale, "usage_view.attachment.not_sent") });
+      }
+    }
+    return { ...reply, blocks };
+  }
+
+  private async directChannel(caller: Caller): Promise<string> {
+    const opened = await this.api.call<{ channel?: { id?: string } }>("conversations.open", { users: caller.userId });
+    if (!opened.channel?.id) throw new Error("conversations.open gave no channel");
+    return opened.channel.id;
   }
 
   formView(reply: Reply, caller: Caller, context: Omit<FormContext, "invocation">): SlackView {
@@ -109,9 +146,8 @@ class SlackAnswerer implements Answerer {
   }
 
   private async sendDirect(caller: Caller, reply: Reply): Promise<void> {
-    const opened = await this.api.call<{ channel?: { id?: string } }>("conversations.open", { users: caller.userId });
-    if (!opened.channel?.id) throw new Error("conversations.open gave no channel");
-    await this.api.call("chat.postMessage", { channel: opened.channel.id, ...renderMessage(reply, this.render), unfurl_links: false });
+    const channel = await this.directChannel(caller);
+    await this.api.call("chat.postMessage", { channel, ...renderMessage(reply, this.render), unfurl_links: false });
   }
 
   /** Only the caller sees it; false when the bot may not post there (not in the channel). */

@@ -133,6 +133,10 @@ export function renderBlocks(blocks: Block[], options: RenderOptions & { withBut
       case "context":
         out.push({ type: "context", elements: [mrkdwn(block.text, LIMITS.contextText)] });
         break;
+      case "file":
+        // Block Kit cannot carry the bytes: the answerer shares the file and says where.
+        out.push({ type: "context", elements: [mrkdwn(`📎 ${block.title}`, LIMITS.contextText)] });
+        break;
     }
   }
   return out;

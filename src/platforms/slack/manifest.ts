@@ -7,7 +7,7 @@ import type { Registry } from "../../core/dispatch.ts";
  */
 
 /** What the bot needs, and nothing more. */
-export const BOT_SCOPES = ["commands", "chat:write", "im:write", "users:read", "usergroups:read", "files:read"] as const;
+export const BOT_SCOPES = ["commands", "chat:write", "im:write", "users:read", "usergroups:read", "files:read", "files:write"] as const;
 
 export interface ManifestOptions {
   /** Public base URL of the web process; Slack posts to <url>/slack/events. */

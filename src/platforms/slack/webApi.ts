@@ -31,6 +31,8 @@ export const METHOD_TIERS: Record<string, Tier> = {
   "users.info": 4,
   "usergroups.users.list": 2,
   "files.info": 4,
+  "files.getUploadURLExternal": 4,
+  "files.completeUploadExternal": 4,
 };
 
 export type SlackCallFailure =
