@@ -13,6 +13,8 @@ import { findRefundById } from "../refunds/findRefund.ts";
 import { refundCard } from "./refundCard.ts";
 import { refundMessage } from "./refundMessage.ts";
 import { transferCard } from "./transferCard.ts";
+import { adjustmentCard } from "./adjustmentCard.ts";
+import { findAdjustmentById } from "../support/findAdjustment.ts";
 
 const micros = z.string().regex(/^-?\d+$/).transform(BigInt);
 const candidate = z.object({ orderNo: z.string(), status: z.string() });
@@ -29,6 +31,7 @@ const viewRef = z.discriminatedUnion("view", [
   z.object({ view: z.literal("order_message"), orderId: z.string(), event: orderEvent }),
   z.object({ view: z.literal("low_balance"), locale: z.string(), balance: micros, threshold: micros, spent24h: micros, spent7d: micros.optional() }),
   z.object({ view: z.literal("transfer_card"), transferId: z.string().regex(/^\d+$/), candidates: z.array(candidate).default([]) }),
+  z.object({ view: z.literal("adjustment_card"), adjustmentId: z.string() }),
   z.object({ view: z.literal("refund_card"), refundId: z.string() }),
   z.object({ view: z.literal("refund_message"), refundId: z.string(), event: z.enum(["approved", "rejected"]) }),
 ]);
@@ -65,6 +68,10 @@ export function outboxRenderer(services: Services): OutboxRenderer {
       case "refund_message": {
         const refund = await findRefundById(services.prisma, ref.refundId);
         return refund && refundMessage(refund, ref.event);
+      }
+      case "adjustment_card": {
+        const adjustment = await findAdjustmentById(services.prisma, ref.adjustmentId);
+        return adjustment && adjustmentCard(adjustment, { locale: cardOptions.locale, threshold: services.env.ADJUST_APPROVAL_USD });
       }
     }
   };
