@@ -8,6 +8,7 @@ import { outboxRenderer } from "../views/outbox.ts";
 import { expireOrders } from "../topups/expireOrders.ts";
 import { startChainWatcher } from "../payments/watcher.ts";
 import { closeChainClients } from "../chain/rpc.ts";
+import { startIntegrations } from "../webhooks/integrations.ts";
 
 const EXPIRY_INTERVAL_MS = 30_000;
 
@@ -37,6 +38,9 @@ export async function startWorker(
     deliverers.discord = discord.deliverer;
     stops.push(discord.stop);
   }
+  // Webhooks and the gateway connector: the event relay, their deliverers, the consumption-log pull.
+  const integrations = startIntegrations(services, signal);
+  for (const [platform, deliverer] of Object.entries(integrations.deliverers)) deliverers[platform as keyof Deliverers] ??= deliverer;
 
   const counted: Deliverers = Object.fromEntries(
     Object.entries(deliverers).map(([platform, deliverer]) => [platform, countDeliveries(platform, deliverer)]),
@@ -55,6 +59,7 @@ export async function startWorker(
     ),
     // Expiry runs above, once for every network.
     startChainWatcher(services, signal, { expiryIntervalMs: 0 }),
+    ...integrations.loops,
   ];
   return async () => {
     await Promise.allSettled(loops);

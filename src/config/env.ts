@@ -80,6 +80,25 @@ export const envSchema = z
 
     CONSOLE_USER: z.string().default("console-customer"),
     CONSOLE_SUPPORT_USER: z.string().default("console-support"),
+
+    /** Webhook endpoints (JSON; each names its secret's variable WEBHOOK_SECRET_<NAME>). */
+    WEBHOOKS_FILE: z.string().optional(),
+    /** How often the event relay reads new ledger entries, audit rows and low-balance messages. */
+    RELAY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+    /** The new-api / one-api connector: off unless GATEWAY_KIND is set. */
+    GATEWAY_KIND: z.enum(["new-api", "one-api"]).optional(),
+    GATEWAY_URL: url.optional(),
+    GATEWAY_ADMIN_TOKEN: z.string().min(8, "at least 8 characters").optional(),
+    GATEWAY_ADMIN_USER_ID: z.coerce.number().int().min(1).optional(),
+    GATEWAY_QUOTA_PER_USD: z.coerce.number().int().min(1).max(1_000_000_000).default(500_000),
+    GATEWAY_ENTRY_TYPES: z
+      .string()
+      .default("usdt_topup,topup_bonus,admin_adjustment,voucher,refund,bonus_reversal,redemption_credit,referral_reward,trial_credit")
+      .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(["trial_credit", "usdt_topup", "topup_bonus", "admin_adjustment", "redemption_credit", "referral_reward", "voucher", "refund", "bonus_reversal"]))),
+    GATEWAY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    GATEWAY_PULL_LOGS: bool(false),
+    GATEWAY_LOG_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
@@ -99,6 +118,14 @@ export const envSchema = z
         ctx.addIssue({ code: "custom", path: ["DISCORD_SUPPORT_ROLES"], message: "name at least one support role id" });
       }
     }
+    if (env.GATEWAY_KIND) {
+      for (const name of ["GATEWAY_URL", "GATEWAY_ADMIN_TOKEN"] as const) {
+        if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required with GATEWAY_KIND" });
+      }
+      if (env.GATEWAY_KIND === "new-api" && !env.GATEWAY_ADMIN_USER_ID) {
+        ctx.addIssue({ code: "custom", path: ["GATEWAY_ADMIN_USER_ID"], message: "required with GATEWAY_KIND=new-api (the New-Api-User header: the id of the token's owner)" });
+      }
+    }
     // Runs even when other variables failed (`when` below), so every problem is reported at once.
   }, { when: () => true });
 
@@ -113,7 +140,11 @@ export const SECRET_VARIABLES = [
   "SLACK_SIGNING_SECRET",
   "SLACK_APP_TOKEN",
   "DISCORD_TOKEN",
+  "GATEWAY_ADMIN_TOKEN",
 ] as const;
+
+/** Webhook secrets are named by the webhooks file; every variable with this prefix is a secret. */
+const SECRET_PREFIXES = ["WEBHOOK_SECRET_"] as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -143,6 +174,10 @@ export function secretValues(source: NodeJS.ProcessEnv = process.env): string[] 
       const password = /\/\/[^:/]+:([^@]+)@/.exec(raw)?.[1];
       if (password) values.push(password);
     }
+  }
+  for (const [name, raw] of Object.entries(source)) {
+    if (!raw || !SECRET_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
+    values.push(raw, ...raw.split(",").map((s) => s.trim()).filter((s) => s.length >= 4));
   }
   return values;
 }

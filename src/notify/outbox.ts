@@ -15,9 +15,16 @@ export type Recipient =
   /** A new message in the platform's support channel. */
   | { type: "support_channel" }
   /** A support card (of an order, or of a transfer on chain), edited in place. */
-  | { type: "card"; cardKey: string };
+  | { type: "card"; cardKey: string }
+  /** A configured webhook endpoint (src/webhooks). */
+  | { type: "endpoint"; endpointId: string }
+  /** A user of the API gateway whose quota mirrors the account's credit (src/gateway). */
+  | { type: "gateway_user"; gatewayUserId: number };
 
-export type OutboxKind = "dm" | "support_card" | "card_update" | "support_note";
+export type OutboxKind = "dm" | "support_card" | "card_update" | "support_note" | "webhook" | "quota_change";
+
+/** Where an outbox message goes: a chat surface, or one of the platform integrations. */
+export type OutboxPlatform = Platform | "webhook" | "gateway";
 
 /**
  * A message the outbox draws when it delivers it, from the state of what it is about at that
@@ -37,7 +44,7 @@ export type OutboxRenderer = (message: QueuedMessage) => Promise<Reply | null>;
 export interface OutboxInput {
   /** One event, one key: enqueuing the same key again is a no-op. */
   dedupeKey: string;
-  platform: Platform;
+  platform: OutboxPlatform;
   kind: OutboxKind;
   recipient: Recipient;
   payload: OutboxPayload;
@@ -49,7 +56,7 @@ export interface OutboxInput {
 export interface QueuedMessage {
   id: bigint;
   dedupeKey: string;
-  platform: Platform;
+  platform: OutboxPlatform;
   kind: OutboxKind;
   recipient: Recipient;
   payload: OutboxPayload & { cardKey?: string; orderId?: string };
@@ -86,7 +93,7 @@ export interface Deliverer {
   deliver(message: OutboxMessageView): Promise<DeliveryOutcome>;
 }
 
-export type Deliverers = Partial<Record<Platform, Deliverer>>;
+export type Deliverers = Partial<Record<OutboxPlatform, Deliverer>>;
 
 export async function enqueue(tx: Tx, input: OutboxInput): Promise<void> {
   const payload = input.cardKey ? { ...input.payload, cardKey: input.cardKey } : input.payload;
@@ -133,7 +140,7 @@ export function newLease(seconds = LEASE_SECONDS): Lease {
   return { token: randomUUID(), seconds };
 }
 
-export async function claimDue(prisma: PrismaClient, limit: number, platforms: Platform[], lease: Lease = newLease()): Promise<QueuedMessage[]> {
+export async function claimDue(prisma: PrismaClient, limit: number, platforms: OutboxPlatform[], lease: Lease = newLease()): Promise<QueuedMessage[]> {
   if (platforms.length === 0) return [];
   const rows = await prisma.$queryRaw<ClaimedRow[]>`
     UPDATE "outbox_messages"
@@ -153,7 +160,7 @@ export async function claimDue(prisma: PrismaClient, limit: number, platforms: P
     .map((r) => ({
       id: BigInt(r.id),
       dedupeKey: r.dedupeKey,
-      platform: r.platform as Platform,
+      platform: r.platform as OutboxPlatform,
       kind: r.kind as OutboxKind,
       recipient: (typeof r.recipient === "string" ? JSON.parse(r.recipient) : r.recipient) as Recipient,
       payload: (typeof r.payload === "string" ? JSON.parse(r.payload) : r.payload) as QueuedMessage["payload"],
@@ -238,7 +245,7 @@ async function drawn(message: QueuedMessage, render: OutboxRenderer): Promise<Ou
  * a batch slower than its lease loses the rest to another worker instead of sending it twice.
  */
 export async function deliverDue(options: DrainOptions): Promise<number> {
-  const platforms = Object.keys(options.deliverers) as Platform[];
+  const platforms = Object.keys(options.deliverers) as OutboxPlatform[];
   const lease = newLease(options.leaseSeconds);
   const batch = await claimDue(options.prisma, options.batchSize ?? 20, platforms, lease);
   for (const message of batch) {

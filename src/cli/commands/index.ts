@@ -1,10 +1,12 @@
 import type { CliSubcommand } from "../context.ts";
 import { accountCommand } from "./account.ts";
 import { consoleCommand } from "./console.ts";
+import { gatewayCommand } from "./gateway.ts";
 import { ledgerCommand } from "./ledger.ts";
 import { linkCodeCommand } from "./link-code.ts";
 import { migrateCommand } from "./migrate.ts";
 import { reconcileCommand } from "./reconcile.ts";
+import { webhooksCommand } from "./webhooks.ts";
 
 /**
  * Every `credit-desk` subcommand. To add one, write src/cli/commands/<name>.ts exporting a
@@ -16,5 +18,7 @@ export const subcommands: CliSubcommand[] = [
   ledgerCommand,
   accountCommand,
   linkCodeCommand,
+  webhooksCommand,
+  gatewayCommand,
   consoleCommand,
 ];
