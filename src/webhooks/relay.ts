@@ -40,14 +40,17 @@ export type RelaySource = "ledger_entries" | "audit_log" | "outbox_messages";
 export const RELAY_SOURCES: readonly RelaySource[] = ["ledger_entries", "audit_log", "outbox_messages"];
 
 const BATCH = 500;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The advisory lock class of the relay: one worker relays a source at a time, the others skip it. */
 const RELAY_LOCK_CLASS = 17_017;
 
 export interface RoundResult {
   /** Source rows turned into events or changes in this round. */
   handled: number;
-  /** Rows past the cursor remain (read them without waiting). */
+  /** Rows past the cursor remain. */
   more: boolean;
+  /** They are behind a horizon whose older transactions (in any database of the server) are still running. */
+  waiting: boolean;
 }
 
 /** The delivery id of one endpoint's copy of one event: stable, so a retry or a replay carries the same one. */
@@ -150,7 +153,8 @@ async function handleLedger(tx: Tx, deps: RelayDeps, rows: EntryRow[]): Promise<
       const principal = sum(lines, "usdt_topup");
       const bonus = sum(lines, "topup_bonus");
       const orderId = row.postingKey.slice("topup:".length);
-      const order = await tx.topupOrder.findUnique({ where: { id: orderId }, select: { orderNo: true, methodId: true, network: true } }).catch(() => null);
+      // A failed query would abort the round's transaction: only a UUID is looked up.
+      const order = UUID.test(orderId) ? await tx.topupOrder.findUnique({ where: { id: orderId }, select: { orderNo: true, methodId: true } }) : null;
       handled += await emit(tx, deps, "topup.confirmed", `topup.confirmed:posting:${row.postingId}`, row.createdAt, {
         orderId,
         orderNo: order?.orderNo ?? row.reference,
@@ -294,7 +298,7 @@ async function readAndHandle(tx: Tx, deps: RelayDeps, source: RelaySource, after
 export async function relayRound(deps: RelayDeps, source: RelaySource): Promise<RoundResult> {
   return deps.prisma.$transaction(async (tx) => {
     const [lock] = await tx.$queryRaw<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_CLASS}::int, hashtext(${source})) AS ok`;
-    if (!lock.ok) return { handled: 0, more: false };
+    if (!lock.ok) return { handled: 0, more: false, waiting: false };
     const [snapshot] = await tx.$queryRaw<{ xmin: string }[]>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`;
     const cursor =
       (await tx.relayCursor.findUnique({ where: { source } })) ??
@@ -302,7 +306,8 @@ export async function relayRound(deps: RelayDeps, source: RelaySource): Promise<
     let { position, horizonId, horizonXmax } = cursor;
     let handled = 0;
     let full = false;
-    if (horizonId !== null && horizonXmax !== null && BigInt(snapshot.xmin) >= horizonXmax) {
+    const settled = horizonId !== null && horizonXmax !== null && BigInt(snapshot.xmin) >= horizonXmax;
+    if (settled && horizonId !== null) {
       const round = await readAndHandle(tx, deps, source, position, horizonId);
       handled = round.handled;
       full = round.full;
@@ -312,6 +317,7 @@ export async function relayRound(deps: RelayDeps, source: RelaySource): Promise<
         horizonXmax = null;
       }
     }
+    const waiting = horizonId !== null && !settled;
     if (horizonId === null) {
       // One statement, so the largest id and the xmax come from the same snapshot.
       const [horizon] = await tx.$queryRaw<{ maxId: bigint | null; xmax: string }[]>(
@@ -323,20 +329,28 @@ export async function relayRound(deps: RelayDeps, source: RelaySource): Promise<
       }
     }
     await tx.relayCursor.update({ where: { source }, data: { position, horizonId, horizonXmax, updatedAt: new Date() } });
-    return { handled, more: full || horizonId !== null };
+    return { handled, more: full || horizonId !== null, waiting };
   });
 }
 
-/** Runs rounds on every source until none has settled rows left (tests, the CLI, and the loop below). */
-export async function relayOnce(deps: RelayDeps, maxRounds = 1000): Promise<number> {
+/**
+ * Runs rounds on every source until what was committed before the call is relayed. A horizon
+ * waits for transactions anywhere on the server (transaction ids are server-wide), so this polls
+ * for at most `settleMs`; the worker's loop passes 0 and lets its next poll pick up the rest.
+ */
+export async function relayOnce(deps: RelayDeps, options: { settleMs?: number; maxRounds?: number } = {}): Promise<number> {
+  const deadline = Date.now() + (options.settleMs ?? 10_000);
+  const maxRounds = options.maxRounds ?? 10_000;
   let handled = 0;
   for (const source of RELAY_SOURCES) {
     for (let i = 0; i < maxRounds; i++) {
       const round = await relayRound(deps, source);
       handled += round.handled;
-      // A horizon just taken is settled only once the transactions it waits for end: try again at once, then move on.
       if (!round.more) break;
-      if (round.handled === 0 && i > 0) break;
+      if (round.waiting) {
+        if (Date.now() >= deadline) break;
+        await sleep(10);
+      }
     }
   }
   return handled;
@@ -346,7 +360,7 @@ export async function relayOnce(deps: RelayDeps, maxRounds = 1000): Promise<numb
 export async function runRelay(deps: RelayDeps & { pollMs: number; signal: AbortSignal }): Promise<void> {
   while (!deps.signal.aborted) {
     try {
-      await relayOnce(deps, 20);
+      await relayOnce(deps, { settleMs: 0, maxRounds: 20 });
     } catch (err) {
       deps.log?.error({ err }, "event relay round failed");
     }

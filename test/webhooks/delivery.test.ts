@@ -200,6 +200,23 @@ describe("signed webhooks, derived from what the domain committed", () => {
     for (const request of receiver.requests) expect(verify(SECRET, String(request.headers["credit-desk-signature"]), request.body)).toBe(true);
   });
 
+  it("a top-up posting that names no order row still becomes its event, and the relay carries on", async () => {
+    const { id: accountId } = await resolveAccount(services, customer("wh-manual"));
+    await post(services.prisma, {
+      idempotencyKey: "topup:imported-0001",
+      lines: [{ accountId, type: "usdt_topup", bucket: "principal", amount: 5_000_000n }],
+      actor: { type: "support", id: "support-1" },
+      reference: "LEGACY-1",
+    });
+    const later = await confirmedTopup(services, "wh-manual-2");
+    await relayOnce(deps);
+    await deliverAll(services, deliverers);
+    expect(receiver.ofType("topup.confirmed").map((r) => [r.json.data.orderId, r.json.data.orderNo])).toEqual([
+      ["imported-0001", "LEGACY-1"],
+      [later.order.id, later.order.orderNo],
+    ]);
+  });
+
   it("an endpoint gets only the events it subscribes to", async () => {
     const narrow = parseWebhookConfig({ endpoints: [{ id: "narrow", url: receiver.url, secretEnv: "WEBHOOK_SECRET_NARROW", events: ["topup.rejected"] }] }, { WEBHOOK_SECRET_NARROW: SECRET });
     await confirmedTopup(services, "wh-narrow");
