@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { usdSchema } from "../ledger/money.ts";
+import { applyBps, formatUsd, usdSchema } from "../ledger/money.ts";
+import { BASE_CURRENCY, currencyCodeSchema, rateSchema } from "../fx/currency.ts";
 import { xpubProblem } from "../chain/hdAddress.ts";
 import { httpRpcUrls, wsRpcUrls } from "../chain/network.ts";
 import { isTronBase58Address } from "../chain/tron.ts";
@@ -30,6 +31,16 @@ export const bonusPolicySchema = z
   })
   .default({ flatBps: 0, tiers: [] });
 
+/**
+ * A preset top-up amount (the tiers of 002): the customer picks it instead of typing an amount,
+ * pays the amount less its discount, and is credited the whole amount (the discount as bonus).
+ */
+export const presetSchema = z.object({
+  amount: usdAmount,
+  /** Basis points off the amount: 1000 = 10%. Below 100% by construction. */
+  discountBps: z.number().int().min(0).max(9_999).default(0),
+});
+
 const hexAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "a 0x-prefixed 20-byte hex address");
 const tronAddress = z.string().regex(/^T[1-9A-HJ-NP-Za-km-z]{33}$/, "a base58 TRON address starting with T");
 
@@ -43,6 +54,7 @@ const common = {
   minimum: usdAmount,
   /** The most one order may ask for, and support may credit by hand; every method has one. */
   maximum: usdAmount.prefault(DEFAULT_MAXIMUM_USD),
+  presets: z.array(presetSchema).max(25, "at most 25 presets (a select holds 25 choices on Discord)").default([]),
 };
 
 export const ATTRIBUTION_MODES = ["unique-amount", "per-account-address", "none"] as const;
@@ -146,7 +158,10 @@ export const usdtNetworkSchema = z
 export const manualMethodSchema = z.object({
   ...common,
   kind: z.literal("manual"),
-  currency: z.string().min(1),
+  /** What the customer pays in. Minimums, maximums and presets stay in USD, like the credit. */
+  currency: currencyCodeSchema,
+  /** Units of `currency` per USD ("7.21"), for another currency than USD; support's `credit-desk rate set` wins over it. */
+  rate: rateSchema.optional(),
   instructions: z.record(z.string(), z.string()).refine((m) => "en" in m, "needs \"en\" instructions"),
 });
 
@@ -160,15 +175,56 @@ export const methodsFileSchema = z.object({
     .superRefine((list, ctx) => {
       list.forEach((m, i) => {
         if (m.maximum < m.minimum) ctx.addIssue({ code: "custom", path: [i, "maximum"], message: "must be at least the minimum" });
+        for (const problem of pricingProblems(m)) ctx.addIssue({ code: "custom", path: [i, ...problem.path], message: problem.message });
       });
     }),
 });
 
 export type BonusPolicy = z.output<typeof bonusPolicySchema>;
+export type Preset = z.output<typeof presetSchema>;
 export type UsdtNetwork = z.output<typeof usdtNetworkSchema>;
 export type ManualMethod = z.output<typeof manualMethodSchema>;
 export type PaymentMethod = UsdtNetwork | ManualMethod;
 export type MethodsConfig = z.output<typeof methodsFileSchema>;
+
+/** What a preset's buyer pays: its amount less its discount (the discount rounded down to the micro-USD). */
+export function presetPrice(preset: Preset): { discount: bigint; final: bigint } {
+  const discount = applyBps(preset.amount, preset.discountBps);
+  return { discount, final: preset.amount - discount };
+}
+
+function hasBonusRule(bonus: BonusPolicy): boolean {
+  return bonus.flatBps > 0 || bonus.tiers.some((t) => t.bps > 0);
+}
+
+/** The method's currency, rate and presets, checked together; each message names the method. */
+function pricingProblems(m: UsdtNetwork | ManualMethod): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const name = `method "${m.id}"`;
+  if (m.presets.some((p) => p.discountBps > 0) && hasBonusRule(m.bonus)) {
+    problems.push({
+      path: ["presets"],
+      message: `${name} has presets with a discount and a bonus rule: a method has one or the other, never both (a customer would get both). Remove its "bonus", or set every preset's discountBps to 0`,
+    });
+  }
+  const seen = new Set<bigint>();
+  m.presets.forEach((preset, j) => {
+    if (seen.has(preset.amount)) problems.push({ path: ["presets", j, "amount"], message: `${name} lists the ${formatUsd(preset.amount)} preset twice` });
+    seen.add(preset.amount);
+    const { final } = presetPrice(preset);
+    if (final < m.minimum) {
+      problems.push({ path: ["presets", j], message: `${name}: the ${formatUsd(preset.amount)} preset costs ${formatUsd(final)} after its discount, below the method's minimum of ${formatUsd(m.minimum)}` });
+    }
+    if (final > m.maximum) problems.push({ path: ["presets", j], message: `${name}: the ${formatUsd(preset.amount)} preset costs ${formatUsd(final)}, above the method's maximum of ${formatUsd(m.maximum)}` });
+    if (m.kind === "usdt" && m.decimals < 6 && final % 10n ** BigInt(6 - m.decimals) !== 0n) {
+      problems.push({ path: ["presets", j], message: `${name}: the ${formatUsd(preset.amount)} preset costs ${formatUsd(final)}, not a whole number of token units (${m.decimals} decimals)` });
+    }
+  });
+  if (m.kind === "manual" && m.currency === BASE_CURRENCY && m.rate !== undefined) {
+    problems.push({ path: ["rate"], message: `${name} is priced in USD: a rate is only for a method in another currency` });
+  }
+  return problems;
+}
 
 export class MethodsConfigError extends Error {
   constructor(file: string, problems: string[]) {
@@ -201,6 +257,11 @@ export function findMethod(config: MethodsConfig, id: string): PaymentMethod | u
 
 export function isUsdt(method: PaymentMethod): method is UsdtNetwork {
   return method.kind === "usdt";
+}
+
+/** The currency a method's customers pay in: USD for USDT (1 USDT = 1 USD), the configured one for a manual method. */
+export function payCurrencyOf(method: PaymentMethod): string {
+  return method.kind === "manual" ? method.currency : BASE_CURRENCY;
 }
 
 /**

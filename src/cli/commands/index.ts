@@ -5,6 +5,7 @@ import { gatewayCommand } from "./gateway.ts";
 import { ledgerCommand } from "./ledger.ts";
 import { linkCodeCommand } from "./link-code.ts";
 import { migrateCommand } from "./migrate.ts";
+import { rateCommand } from "./rate.ts";
 import { reconcileCommand } from "./reconcile.ts";
 import { webhooksCommand } from "./webhooks.ts";
 
@@ -20,5 +21,6 @@ export const subcommands: CliSubcommand[] = [
   linkCodeCommand,
   webhooksCommand,
   gatewayCommand,
+  rateCommand,
   consoleCommand,
 ];
