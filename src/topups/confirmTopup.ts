@@ -5,10 +5,11 @@ import type { Tx } from "../db/index.ts";
 import { isUniqueViolation } from "../db/uniqueViolation.ts";
 import { enqueue } from "../notify/outbox.ts";
 import { UserError } from "../errors.ts";
-import { formatDecimal, tokenUnitsToMicros } from "../ledger/money.ts";
+import { formatDecimal, formatUsd, tokenUnitsToMicros } from "../ledger/money.ts";
+import { formatMoney, formatRate } from "../fx/currency.ts";
 import { postEntries, type PostingResult } from "../ledger/postEntries.ts";
 import type { Services } from "../services.ts";
-import { bonusFor } from "./bonus.ts";
+import { bonusToCredit, discountToCredit } from "./bonusToCredit.ts";
 import { principalToCredit } from "./principalToCredit.ts";
 import { updateSupportCard } from "./cardOutbox.ts";
 import { orderMessageOutbox } from "./customerMessages.ts";
@@ -116,7 +117,10 @@ export async function confirmLockedOrder(tx: Tx, services: Services, order: Orde
   if (creditedLogs.length && chainKey) await refuseLogsOfOtherOrders(tx, services, order, chainKey, creditedLogs);
 
   const principal = principalToCredit(order, options.principal);
-  const bonus = bonusFor(principal, order.bonusRule);
+  // A preset's discount rides in the bonus line: spendable, never refundable, and a refund pays
+  // back principal only (what the customer actually paid).
+  const bonus = bonusToCredit(order, principal);
+  const discount = discountToCredit(order, principal);
   const actor = { type: decider.type, id: decider.userId ?? "system" } as const;
   const posting = await postEntries(tx, {
     idempotencyKey: `topup:${order.id}`,
@@ -126,7 +130,7 @@ export async function confirmLockedOrder(tx: Tx, services: Services, order: Orde
     ],
     actor,
     reference: order.orderNo,
-    memo: `Top-up ${order.orderNo} via ${order.methodId}`,
+    memo: topupMemo(order, discount),
   });
   const logs = creditedLogs.flatMap((log) => {
     const txHash = log.txHash ?? order.txHash;
@@ -160,12 +164,27 @@ export async function confirmLockedOrder(tx: Tx, services: Services, order: Orde
     outcome: "ok",
     orderId: order.id,
     accountId: order.accountId,
-    detail: { principal: principal.toString(), bonus: bonus.toString(), from: status, ...options.auditDetail },
+    detail: {
+      principal: principal.toString(),
+      bonus: bonus.toString(),
+      ...(discount > 0n ? { discount: discount.toString(), preset: order.presetAmount?.toString() } : {}),
+      ...(order.payAmount !== null ? { currency: order.currency, payAmount: order.payAmount.toString(), fxRate: order.fxRate?.toString() } : {}),
+      from: status,
+      ...options.auditDetail,
+    },
   });
   await enqueue(tx, orderMessageOutbox(confirmed, { kind: "confirmed", automatic: decider.type === "system" }));
   await updateSupportCard(tx, confirmed, "confirmed");
   for (const movement of posting.accounts) await afterBalanceChange(tx, movement, { cause: `topup:${order.id}`, now: services.now() });
   return { order: confirmed, posting };
+}
+
+/** The ledger's memo: the order, its method, and what was paid when it was not plain USD. */
+function topupMemo(order: Order, discount: bigint): string {
+  const notes: string[] = [];
+  if (order.payAmount !== null && order.fxRate !== null) notes.push(`paid ${formatMoney(order.currency, order.payAmount)} at ${formatRate(order.fxRate)} ${order.currency}/USD`);
+  if (discount > 0n && order.presetAmount !== null) notes.push(`preset ${formatUsd(order.presetAmount)}, ${formatUsd(discount)} discount as bonus`);
+  return `Top-up ${order.orderNo} via ${order.methodId}${notes.length ? ` (${notes.join("; ")})` : ""}`;
 }
 
 /** The chain an order's payment is on: stored on the order, else the method's (older orders). */

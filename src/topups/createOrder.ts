@@ -1,11 +1,10 @@
 import { UserError } from "../errors.ts";
-import { formatDecimal, parseAmount } from "../ledger/money.ts";
 import type { Caller } from "../core/command.ts";
 import type { Services } from "../services.ts";
 import { snapshotBonusRule } from "./bonus.ts";
 import { allocateInstructedAmount } from "./allocateInstructedAmount.ts";
-import { findMethod } from "../methods/paymentMethods.ts";
 import { toOrder } from "./order.ts";
+import { quoteTopup } from "./quoteTopup.ts";
 import { formatOrderNo } from "./orderStatus.ts";
 import { paymentTargetFor, type PaymentTarget } from "./paymentTarget.ts";
 
@@ -16,23 +15,23 @@ export interface CreateOrderInput {
   accountId: string;
   caller: Caller;
   methodId: string;
-  /** The amount as the customer typed it. */
-  amount: string;
+  /** The amount as the customer typed it (USD, or with the method's currency mark: "¥500"; "preset:200"). */
+  amount?: string;
+  /** A preset's amount in USD, chosen from the method's presets. */
+  preset?: string;
+  /**
+   * The rate the customer saw on the confirmation and accepted. If the rate in force is another
+   * one by the time the order is written, the order is refused rather than priced unseen.
+   */
+  acceptedRate?: bigint;
 }
 
 export async function createOrder(services: Services, input: CreateOrderInput) {
-  const method = findMethod(services.methods, input.methodId.trim().toLowerCase());
-  if (!method) {
-    throw new UserError("errors.unknown_method", { method: input.methodId.slice(0, 40), methods: services.methods.methods.map((m) => m.id).join(", ") }, "method");
-  }
-  const amount = parseAmount(input.amount, "amount");
-  if (amount < method.minimum) throw new UserError("errors.amount_below_minimum", { minimum: formatDecimal(method.minimum, 0) }, "amount");
-  if (amount > method.maximum) {
-    throw new UserError("errors.amount_above_maximum", { maximum: formatDecimal(method.maximum, 0) }, "amount");
-  }
-
   const now = services.now();
   const order = await services.prisma.$transaction(async (tx) => {
+    const quote = await quoteTopup(tx, services.methods, { methodId: input.methodId, amount: input.amount, preset: input.preset }, input.caller.locale);
+    if (input.acceptedRate !== undefined && quote.fxRate !== input.acceptedRate) throw new UserError("pricing.errors.rate_changed", {}, "amount");
+    const { method, requested: amount } = quote;
     const account = await tx.account.findUniqueOrThrow({ where: { id: input.accountId } });
     if (account.status !== "active") throw new UserError("errors.account_suspended");
     const open = await tx.topupOrder.count({
@@ -40,7 +39,9 @@ export async function createOrder(services: Services, input: CreateOrderInput) {
     });
     if (open >= MAX_OPEN_ORDERS) throw new UserError("errors.too_many_open_orders", { max: MAX_OPEN_ORDERS });
     let target: PaymentTarget | null = null;
-    let instructed = amount;
+    // In another currency, what the payment buys (at least the amount asked); the unique suffix of a
+    // shared USDT address goes on the price asked, a preset's included.
+    let instructed = quote.principal;
     if (method.kind === "usdt") {
       target = await paymentTargetFor(tx, method, input.accountId);
       if (method.attribution === "unique-amount") instructed = await allocateInstructedAmount(tx, target, amount, method.uniqueAmount);
@@ -61,6 +62,11 @@ export async function createOrder(services: Services, input: CreateOrderInput) {
         payToken: target?.payToken ?? null,
         payAddress: target?.payAddress ?? null,
         bonusRule: snapshotBonusRule(method.bonus) as object,
+        currency: quote.currency,
+        payAmount: quote.payAmount,
+        fxRate: quote.fxRate,
+        presetAmount: quote.preset?.amount ?? null,
+        discountAmount: quote.preset?.discount ?? null,
         expiresAt: new Date(now.getTime() + services.env.ORDER_TTL_MINUTES * 60_000),
         surface: input.caller.platform,
         customerWorkspace: input.caller.workspaceId,

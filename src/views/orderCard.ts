@@ -1,7 +1,8 @@
 import { translator, type Locale } from "../i18n.ts";
 import { formatDecimal, formatUsd } from "../ledger/money.ts";
 import type { Block, ButtonSpec, Reply } from "../reply.ts";
-import { bonusFor } from "../topups/bonus.ts";
+import { formatMoney, formatRate } from "../fx/currency.ts";
+import { bonusToCredit } from "../topups/bonusToCredit.ts";
 import { explorerUrl } from "../topups/explorer.ts";
 import { findMethod, type MethodsConfig } from "../methods/paymentMethods.ts";
 import type { Order } from "../topups/order.ts";
@@ -17,6 +18,21 @@ export interface CardOptions {
   sameScreenshot?: string[];
 }
 
+/** A preset's face value and discount, and for another currency what to receive in it and at what rate. */
+function pricingFields(order: Order, t: ReturnType<typeof translator>): { label: string; value: string }[] {
+  const fields: { label: string; value: string }[] = [];
+  if (order.presetAmount !== null) {
+    fields.push({ label: t("pricing.card.preset"), value: t("pricing.card.preset_value", { preset: formatUsd(order.presetAmount), discount: formatUsd(order.discountAmount ?? 0n) }) });
+  }
+  if (order.payAmount !== null && order.fxRate !== null) {
+    fields.push(
+      { label: t("pricing.card.pay_amount", { currency: order.currency }), value: formatMoney(order.currency, order.payAmount) },
+      { label: t("pricing.card.rate"), value: t("pricing.card.rate_value", { rate: formatRate(order.fxRate), currency: order.currency }) },
+    );
+  }
+  return fields;
+}
+
 /**
  * The card support sees in the support channel: everything needed to decide, and Confirm /
  * Reject buttons while the order waits. A decided card has no buttons and says who decided.
@@ -27,7 +43,7 @@ export function orderCard(order: Order, options: CardOptions): Reply {
   const verdict = order.verdict;
   const verifiedAmount = verdict?.receiptFound ? BigInt(verdict.amountMicros) : null;
   const principal = order.confirmedPrincipal ?? principalToCredit(order);
-  const bonus = order.confirmedBonus ?? bonusFor(principal, order.bonusRule);
+  const bonus = order.confirmedBonus ?? bonusToCredit(order, principal);
   const { status } = order;
 
   const blocks: Block[] = [
@@ -38,7 +54,8 @@ export function orderCard(order: Order, options: CardOptions): Reply {
         { label: t("topups.card.account"), value: order.accountId },
         { label: t("topups.card.method"), value: method?.label[options.locale] ?? method?.label.en ?? order.methodId },
         { label: t("topups.card.requested"), value: formatUsd(order.requestedAmount) },
-        ...(order.instructedAmount !== order.requestedAmount ? [{ label: t("topups.card.instructed"), value: `${formatDecimal(order.instructedAmount)} USDT` }] : []),
+        ...pricingFields(order, t),
+        ...(order.methodKind === "usdt" && order.instructedAmount !== order.requestedAmount ? [{ label: t("topups.card.instructed"), value: `${formatDecimal(order.instructedAmount)} USDT` }] : []),
         ...(order.attribution === "per-account-address" && order.payAddress && method?.kind === "usdt" ? [{ label: t("topups.card.pay_address"), value: displayPayAddress(order, method) }] : []),
         { label: t("topups.card.verified"), value: verifiedAmount === null ? t("topups.card.not_verified") : formatUsd(verifiedAmount) },
         { label: t("topups.card.bonus"), value: formatUsd(bonus) },
