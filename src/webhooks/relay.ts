@@ -169,6 +169,7 @@ async function handleLedger(tx: Tx, deps: RelayDeps, rows: EntryRow[]): Promise<
     if (row.type === "refund") {
       const lines = await postingOf(row);
       handled += await emit(tx, deps, "refund.approved", `refund.approved:posting:${row.postingId}`, row.createdAt, {
+        refundId: row.postingKey.startsWith("refund:") ? row.postingKey.slice("refund:".length) : null,
         accountId: row.accountId,
         postingKey: row.postingKey,
         postingId: row.postingId.toString(),
