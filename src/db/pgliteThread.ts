@@ -57,7 +57,12 @@ export class PGliteThread {
     }
     const thread = new PGliteThread(dataDir, worker);
     worker.unref();
-    await thread.#initArrayTypes();
+    try {
+      await thread.#initArrayTypes();
+    } catch (err) {
+      await thread.close().catch(() => undefined);
+      throw err;
+    }
     return thread;
   }
 
