@@ -31,8 +31,13 @@ function keyText(t: Translator, key: string | null): string {
   return chars.length <= MAX_KEY_CHARS ? key : `${chars.slice(0, MAX_KEY_CHARS - 1).join("")}…`;
 }
 
+/** "gpt-4o: $1.25 · 3 requests" */
+function line(t: Translator, key: string, cost: bigint, requests: number): string {
+  return t(requests === 1 ? "usage_view.line_one" : "usage_view.line", { key, cost: formatUsd(cost), requests });
+}
+
 function breakdown(t: Translator, heading: string, lines: readonly SpendLine[]): string {
-  const shown = lines.slice(0, MAX_LINES).map((l) => t("usage_view.line", { key: keyText(t, l.key), cost: formatUsd(l.cost), requests: l.requests }));
+  const shown = lines.slice(0, MAX_LINES).map((l) => line(t, keyText(t, l.key), l.cost, l.requests));
   const rest = lines.slice(MAX_LINES);
   if (rest.length > 0) shown.push(t("usage_view.more", { count: rest.length, cost: formatUsd(rest.reduce((sum, l) => sum + l.cost, 0n)) }));
   return [heading, ...shown].join("\n");
@@ -67,7 +72,7 @@ export async function usageView(t: Translator, input: UsageViewInput): Promise<R
   if (spentDays.length === 0) {
     blocks.push({ type: "text", text: days === 1 ? t("usage_view.none_today") : t("usage_view.none", { days }) });
   } else {
-    const dayLines = spentDays.map((d) => t("usage_view.line", { key: d.day, cost: formatUsd(d.cost), requests: d.requests }));
+    const dayLines = spentDays.map((d) => line(t, d.day, d.cost, d.requests));
     if (spentDays.length < summary.days.length) dayLines.push(t("usage_view.quiet_days"));
     blocks.push({ type: "text", text: [t("usage_view.by_day"), ...dayLines].join("\n") });
     blocks.push({ type: "text", text: breakdown(t, t("usage_view.by_model"), summary.byModel) });

@@ -39,7 +39,7 @@ describe("console: usage", () => {
 
     const output = await runConsole(["usage 10", "usage 0"], fileDir);
     expect(output).toContain("== Your usage, last 10 days ==");
-    expect(output).toContain("gpt-4o: $0.42 · 1 requests");
+    expect(output).toContain("gpt-4o: $0.42 · 1 request");
     const shown = /📎 Usage chart, last 10 days: (.+\.png)$/m.exec(output);
     expect(shown, output).not.toBeNull();
     expect(path.dirname(shown![1])).toBe(fileDir);

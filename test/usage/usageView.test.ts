@@ -158,7 +158,7 @@ describe("usage view: the numbers are the usage records' own", () => {
     expect(text).toContain(`gpt-4o: ${formatUsd(12_583_333n)} · 4 requests`);
     expect(text).toContain(`${utcDay(at(1))}: ${formatUsd(2_333_333n)} · 2 requests`);
     expect(text).toContain(`ci: ${formatUsd(6_000_000n)} · 2 requests`);
-    expect(text).toContain(`(not reported): ${formatUsd(333_333n)} · 1 requests`);
+    expect(text).toContain(`(not reported): ${formatUsd(333_333n)} · 1 request`);
     expect(text).toContain(`0.3: ${formatUsd(1_820_001n)} · 3 requests`);
     const file = reply.blocks.find((b) => b.type === "file");
     expect(file).toMatchObject({ type: "file", mime: "image/png", name: `usage-${utcDay(now)}-30d.png` });
