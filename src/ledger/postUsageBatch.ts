@@ -454,8 +454,12 @@ async function writePlan(query: Query, records: UsageDebit[], quotedIds: string[
     if (q === undefined) quotedText.set(text, (q = quoted(text)));
     return q;
   };
-  // An unquoted NULL is an array literal's null; the text "NULL" would be quoted.
+  // An unquoted NULL is an array literal's null; the text "NULL" would be quoted. A batch in
+  // which no record names a token (or a group) sends that column empty: unnest pads a shorter
+  // array with nulls, so the column costs nothing to build or to read.
   const quotedOrNull = (text: string | null | undefined) => (text == null ? "NULL" : quotedOnce(text));
+  const withTokens = plan.accepted.some((i) => records[i].token != null);
+  const withGroups = plan.accepted.some((i) => records[i].tokenGroup != null);
   // An entry names its usage row (1-based, in the order of the usage columns); the write takes
   // account, reference, memo and key from that row.
   const rowOf = new Int32Array(records.length);
@@ -471,8 +475,8 @@ async function writePlan(query: Query, records: UsageDebit[], quotedIds: string[
     usage.calls.push(record.calls);
     usage.costs.push(record.cost.toString());
     usage.times.push(record.time.toISOString());
-    usage.tokens.push(quotedOrNull(record.token));
-    usage.tokenGroups.push(quotedOrNull(record.tokenGroup));
+    if (withTokens) usage.tokens.push(quotedOrNull(record.token));
+    if (withGroups) usage.tokenGroups.push(quotedOrNull(record.tokenGroup));
     rowOf[i] = usage.ids.length;
   }
   const entry = { rows: [] as number[], buckets: [] as string[], amounts: [] as string[], balancesAfter: [] as string[], bucketBalancesAfter: [] as string[], parts: [] as number[] };

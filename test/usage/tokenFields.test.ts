@@ -70,6 +70,21 @@ describe("usage API: token and tokenGroup", () => {
     expect((await reconcile(services.prisma)).mismatches).toEqual([]);
   });
 
+  it("a batch where no record names a token, and one names a group, stores each on its own record", async () => {
+    const accountId = await accountWith(services.prisma, { principal: 5n * USD });
+    const records = [
+      { ...usageRecord(accountId, 1_000n), id: "grp-only-a" },
+      { ...usageRecord(accountId, 2_000n), id: "grp-only-b", tokenGroup: "vip" },
+      { ...usageRecord(accountId, 3_000n), id: "grp-only-c" },
+    ];
+    expect((await send(records)).body.accepted).toEqual(["grp-only-a", "grp-only-b", "grp-only-c"]);
+    expect(await stored(["grp-only-a", "grp-only-b", "grp-only-c"])).toEqual([
+      { recordId: "grp-only-a", token: null, tokenGroup: null, cost: 1_000n },
+      { recordId: "grp-only-b", token: null, tokenGroup: "vip", cost: 2_000n },
+      { recordId: "grp-only-c", token: null, tokenGroup: null, cost: 3_000n },
+    ]);
+  });
+
   it("a record sent again with a token it lacked the first time is a duplicate, and keeps what was stored", async () => {
     const accountId = await accountWith(services.prisma, { principal: 5n * USD });
     const first = usageRecord(accountId, 7_000n, { id: "tok-again" });
