@@ -6,18 +6,18 @@ import { enqueue } from "../notify/outbox.ts";
 import { enqueueQuotaChanges } from "../gateway/enqueueQuotaChanges.ts";
 import type { GatewaySettings } from "../gateway/settings.ts";
 import { subscribersOf, type WebhookConfig } from "./config.ts";
-import type { WebhookEvent, WebhookPayload } from "./events.ts";
+import { EVENT, type WebhookEvent, type WebhookPayload } from "./events.ts";
 import { asOutboxPayload } from "./integrationPayload.ts";
 
 /**
  * The event relay: webhooks and gateway quota changes are derived from what the domain has
  * already committed, never announced by it. Three sources are read in id order, each from a
  * cursor in relay_cursors:
- * - ledger entries (with their posting's idempotency key): `ledger.entry` for each entry,
+ * - ledger entries (with their posting's idempotency key): ledger.entry for each entry,
  *   `topup.confirmed` for a `topup:<orderId>` posting, `refund.approved` for a posting with
  *   `refund` entries, and the gateway quota change of each posting that moves credit;
  * - the audit log: `topup.rejected` (topup.reject) and `order.expired` (topup.expire);
- * - the outbox: `balance.low` for each queued `low-balance:<account>:…` message.
+ * - the outbox: balance.low for each queued `low-balance:<account>:…` message.
  * The outbox rows for them are written in the transaction that moves the cursor, each under a
  * dedupe key naming its source row, so a crash before, during or after a round loses nothing and
  * queues nothing twice, and a success event exists only where its ledger posting does.
@@ -100,8 +100,8 @@ interface EntryRow {
 const money = (v: bigint) => v.toString();
 
 function wantsLedger(deps: RelayDeps): "all" | "credit" | "none" {
-  if (subscribersOf(deps.webhooks, "ledger.entry").length) return "all";
-  if (deps.gateway || subscribersOf(deps.webhooks, "topup.confirmed").length || subscribersOf(deps.webhooks, "refund.approved").length) return "credit";
+  if (subscribersOf(deps.webhooks, EVENT.ledgerEntry).length) return "all";
+  if (deps.gateway || subscribersOf(deps.webhooks, EVENT.topupConfirmed).length || subscribersOf(deps.webhooks, EVENT.refundApproved).length) return "credit";
   return "none";
 }
 
@@ -135,7 +135,7 @@ async function handleLedger(tx: Tx, deps: RelayDeps, rows: EntryRow[]): Promise<
   const sum = (lines: EntryRow[], type: string) => lines.filter((l) => l.type === type).reduce((s, l) => s + l.amount, 0n);
   let handled = 0;
   for (const row of rows) {
-    handled += await emit(tx, deps, "ledger.entry", `ledger.entry:${row.id}`, row.createdAt, {
+    handled += await emit(tx, deps, EVENT.ledgerEntry, `ledger.entry:${row.id}`, row.createdAt, {
       entryId: row.id.toString(),
       postingId: row.postingId.toString(),
       postingKey: row.postingKey,
@@ -155,7 +155,7 @@ async function handleLedger(tx: Tx, deps: RelayDeps, rows: EntryRow[]): Promise<
       const orderId = row.postingKey.slice("topup:".length);
       // A failed query would abort the round's transaction: only a UUID is looked up.
       const order = UUID.test(orderId) ? await tx.topupOrder.findUnique({ where: { id: orderId }, select: { orderNo: true, methodId: true } }) : null;
-      handled += await emit(tx, deps, "topup.confirmed", `topup.confirmed:posting:${row.postingId}`, row.createdAt, {
+      handled += await emit(tx, deps, EVENT.topupConfirmed, `topup.confirmed:posting:${row.postingId}`, row.createdAt, {
         orderId,
         orderNo: order?.orderNo ?? row.reference,
         accountId: row.accountId,
@@ -168,7 +168,7 @@ async function handleLedger(tx: Tx, deps: RelayDeps, rows: EntryRow[]): Promise<
     }
     if (row.type === "refund") {
       const lines = await postingOf(row);
-      handled += await emit(tx, deps, "refund.approved", `refund.approved:posting:${row.postingId}`, row.createdAt, {
+      handled += await emit(tx, deps, EVENT.refundApproved, `refund.approved:posting:${row.postingId}`, row.createdAt, {
         refundId: row.postingKey.startsWith("refund:") ? row.postingKey.slice("refund:".length) : null,
         accountId: row.accountId,
         postingKey: row.postingKey,
@@ -224,14 +224,14 @@ async function handleAudit(tx: Tx, deps: RelayDeps, rows: AuditRow[]): Promise<n
     };
     if (row.action === "topup.reject") {
       const detail = (row.detail ?? {}) as { reason?: string; note?: string | null };
-      handled += await emit(tx, deps, "topup.rejected", `topup.rejected:audit:${row.id}`, row.createdAt, {
+      handled += await emit(tx, deps, EVENT.topupRejected, `topup.rejected:audit:${row.id}`, row.createdAt, {
         ...base,
         reason: detail.reason ?? null,
         note: detail.note ?? null,
         decidedBy: { type: row.actorType, id: row.actorId },
       });
     } else {
-      handled += await emit(tx, deps, "order.expired", `order.expired:audit:${row.id}`, row.createdAt, { ...base, instructed: order ? money(order.instructedAmount) : null });
+      handled += await emit(tx, deps, EVENT.orderExpired, `order.expired:audit:${row.id}`, row.createdAt, { ...base, instructed: order ? money(order.instructedAmount) : null });
     }
   }
   return handled;
@@ -258,7 +258,7 @@ async function handleAlerts(tx: Tx, deps: RelayDeps, rows: AlertRow[]): Promise<
     // low-balance:<accountId>:<cause>
     const [, accountId, ...cause] = row.dedupeKey.split(":");
     const payload = (row.payload ?? {}) as { balance?: string; threshold?: string; spent24h?: string };
-    handled += await emit(tx, deps, "balance.low", `balance.low:outbox:${row.id}`, row.createdAt, {
+    handled += await emit(tx, deps, EVENT.balanceLow, `balance.low:outbox:${row.id}`, row.createdAt, {
       accountId,
       cause: cause.join(":"),
       balance: payload.balance ?? null,
@@ -271,8 +271,8 @@ async function handleAlerts(tx: Tx, deps: RelayDeps, rows: AlertRow[]): Promise<
 
 function wanted(deps: RelayDeps, source: RelaySource): boolean {
   if (source === "ledger_entries") return wantsLedger(deps) !== "none";
-  if (source === "audit_log") return subscribersOf(deps.webhooks, "topup.rejected").length + subscribersOf(deps.webhooks, "order.expired").length > 0;
-  return subscribersOf(deps.webhooks, "balance.low").length > 0;
+  if (source === "audit_log") return subscribersOf(deps.webhooks, EVENT.topupRejected).length + subscribersOf(deps.webhooks, EVENT.orderExpired).length > 0;
+  return subscribersOf(deps.webhooks, EVENT.balanceLow).length > 0;
 }
 
 async function readAndHandle(tx: Tx, deps: RelayDeps, source: RelaySource, after: bigint, upTo: bigint): Promise<{ handled: number; lastId: bigint | null; full: boolean }> {
