@@ -577,25 +577,27 @@ export class SlackStandIn {
         const found = entries.map((f) => (typeof f?.id === "string" ? this.uploads.get(f.id) : undefined));
         if (found.some((u) => !u || !u.bytes || u.completed)) return { ok: false, error: "file_not_found" };
         if (found.some((u) => u!.bytes!.length !== u!.length)) return { ok: false, error: "file_upload_size_mismatch" };
+        // Where to share: channel_id, and/or `channels` (comma-separated); neither keeps the file private.
         const channelId = typeof args.channel_id === "string" && args.channel_id ? args.channel_id : undefined;
-        if (channelId && !this.isKnownChannel(channelId)) return { ok: false, error: "channel_not_found" };
+        const listed = typeof args.channels === "string" ? args.channels.split(",").map((c) => c.trim()).filter(Boolean) : [];
+        const destinations = [...new Set([...(channelId ? [channelId] : []), ...listed])].map((c) => (/^[UW]/.test(c) ? this.openDm(c) : c));
+        if (destinations.some((c) => !this.isKnownChannel(c))) return { ok: false, error: "channel_not_found" };
         const initialComment = typeof args.initial_comment === "string" ? args.initial_comment : undefined;
         const threadTs = typeof args.thread_ts === "string" ? args.thread_ts : undefined;
+        if (threadTs && destinations.length !== 1) return { ok: false, error: "invalid_arguments" };
         const shared: SlackFileObject[] = [];
-        const ts = channelId ? this.nextTs() : undefined;
+        const posts = destinations.map((channel) => ({ channel, ts: this.nextTs() }));
         entries.forEach((entry, i) => {
           const upload = found[i]!;
           const title = typeof entry.title === "string" ? entry.title : upload.filename;
-          upload.completed = { title, channelId, initialComment, threadTs, at: Date.now() };
+          upload.completed = { title, channelId: destinations[0], initialComment, threadTs, at: Date.now() };
           const mimetype = sniffMime(upload.bytes!, upload.filename);
           const stored: StoredFile = { id: upload.fileId, name: upload.filename, mimetype, filetype: upload.filename.split(".").pop()?.toLowerCase() ?? "binary", bytes: upload.bytes!, user: this.botUserId };
           this.files.set(upload.fileId, stored);
-          if (channelId) this.sharedFiles.push({ fileId: upload.fileId, channel: channelId, filename: upload.filename, title, bytes: upload.bytes!, mimetype, initialComment, ts: ts! });
+          for (const post of posts) this.sharedFiles.push({ fileId: upload.fileId, channel: post.channel, filename: upload.filename, title, bytes: upload.bytes!, mimetype, initialComment, ts: post.ts });
           shared.push({ ...this.fileObject(stored), title });
         });
-        if (channelId) {
-          this.messages.push({ channel: channelId, ts: ts!, text: initialComment, threadTs, edits: 0, files: shared.map((f) => f.id) });
-        }
+        for (const post of posts) this.messages.push({ channel: post.channel, ts: post.ts, text: initialComment, threadTs, edits: 0, files: shared.map((f) => f.id) });
         return { ok: true, files: shared.map((f) => ({ id: f.id, title: f.title })) };
       }
       case "files.info": {
