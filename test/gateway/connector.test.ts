@@ -16,6 +16,8 @@ import { resolveAccount } from "../../src/accounts/resolveAccount.ts";
 import { deliverDue } from "../../src/notify/outbox.ts";
 import { ingestUsage } from "../../src/usage/ingestUsage.ts";
 import { outboxRenderer } from "../../src/views/outbox.ts";
+import { main } from "../../src/cli/index.ts";
+import { bufferOutput } from "../cli/io.ts";
 
 function settingsFor(standin: NewApiStandin, timeoutMs = 2000): GatewaySettings {
   return gatewaySettings(
@@ -96,6 +98,9 @@ describe.each<GatewayKind>(["new-api", "one-api"])("the %s connector moves a lin
     expect(inDoubt.status).toBe("pending");
     expect(inDoubt.grossBefore).toBe(500_000n);
     expect(inDoubt.lastError).toMatch(/no answer within 300 ms/);
+    const stdout = bufferOutput();
+    expect(await main(["gateway", "changes", "--open"], { database: services.db, environment: {}, stdout, stderr: bufferOutput() })).toBe(0);
+    expect(stdout.text()).toContain(`${inDoubt.changeKey}  user ${user.id}  +6000000  pending  attempts 1  last error: `);
     // The stand-in did apply it; the user spends some of it before we look again.
     await new Promise((resolve) => setTimeout(resolve, 1300));
     expect(user.quota).toBe(6_500_000);

@@ -27,17 +27,19 @@ export const gatewayCommand: CliSubcommand = {
     "gateway unlink <accountId>\n" +
     "gateway link-code <gatewayUserId> [--ttl MINUTES]\n" +
     "                                 the gateway user's account (made if needed) and a one-time code for `link`\n" +
-    "gateway links                    every link",
+    "gateway links                    every link\n" +
+    "gateway changes [--open]         quota changes, newest first (--open: not applied yet, or given up)",
   async run(argv, ctx) {
     const [action, ...rest] = argv;
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options: { ttl: { type: "string" } }, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: rest, options: { ttl: { type: "string" }, open: { type: "boolean", default: false } }, allowPositionals: true, strict: true });
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
     const args = parsed.positionals;
     if (action !== "link-code" && parsed.values.ttl !== undefined) throw new UsageError("--ttl goes with gateway link-code");
+    if (action !== "changes" && parsed.values.open) throw new UsageError("--open goes with gateway changes");
     try {
       if (action === "link") {
         if (args.length !== 2) throw new UsageError("gateway link takes an account id and a gateway user id");
@@ -80,6 +82,23 @@ export const gatewayCommand: CliSubcommand = {
         if (!links.length) ctx.stderr.write("no account is linked to a gateway user\n");
         return EXIT_OK;
       }
+      if (action === "changes") {
+        if (args.length) throw new UsageError("gateway changes takes no arguments");
+        const { prisma } = await ctx.database();
+        const changes = await prisma.gatewayQuotaChange.findMany({
+          where: parsed.values.open ? { status: { in: ["pending", "failed"] } } : {},
+          orderBy: { id: "desc" },
+          take: 100,
+        });
+        for (const c of changes) {
+          ctx.stdout.write(
+            `${printable(c.changeKey)}  user ${c.gatewayUserId}  ${c.quota > 0n ? "+" : ""}${c.quota}  ${printable(c.status)}  attempts ${c.attempts}` +
+              `${c.appliedAt ? `  applied ${c.appliedAt.toISOString()}` : ""}${c.lastError ? `  last error: ${printable(c.lastError)}` : ""}\n`,
+          );
+        }
+        if (!changes.length) ctx.stderr.write("no quota changes\n");
+        return EXIT_OK;
+      }
     } catch (err) {
       if (err instanceof GatewayLinkError) {
         ctx.stderr.write(`${printable(err.message)}\n`);
@@ -87,6 +106,6 @@ export const gatewayCommand: CliSubcommand = {
       }
       throw err;
     }
-    throw new UsageError(action ? `unknown gateway action "${action}"` : "gateway needs an action: link, unlink, link-code or links");
+    throw new UsageError(action ? `unknown gateway action "${action}"` : "gateway needs an action: link, unlink, link-code, links or changes");
   },
 };
