@@ -7,6 +7,7 @@ import type { Reply } from "../reply.ts";
 import type { Services } from "../services.ts";
 import type { Caller, CommandContext, CommandDefinition } from "./command.ts";
 import { internalErrorReply } from "./internalError.ts";
+import { storable, unreadableArgument } from "./unreadable.ts";
 
 export interface Registry {
   commands: readonly CommandDefinition[];
@@ -41,6 +42,9 @@ export async function dispatch(
     return errorReply(t, new UserError("errors.not_support"));
   }
 
+  const unreadable = unreadableArgument(args);
+  if (unreadable) return errorReply(t, new FormErrors({ [unreadable]: { key: "errors.unreadable_characters", params: { field: unreadable } } }));
+
   if (definition.rateLimit) {
     const key = `${definition.name}:${caller.platform}:${caller.workspaceId}:${caller.userId}`;
     const verdict = await consumeUserRate(services.prisma, key, definition.rateLimit, services.now());
@@ -64,7 +68,7 @@ export async function dispatch(
  * nothing, and the attempt is recorded with who tried and what they named.
  */
 async function refuseNonSupport(services: Services, caller: Caller, definition: CommandDefinition, args: RawArgs): Promise<void> {
-  const named = Object.fromEntries(Object.entries(args).flatMap(([k, v]) => (typeof v === "string" ? [[k, v.slice(0, 120)]] : [])));
+  const named = Object.fromEntries(Object.entries(args).flatMap(([k, v]) => (typeof v === "string" ? [[k, storable(v.slice(0, 120))]] : [])));
   await recordAudit(services.prisma, {
     actorType: "customer",
     actorId: caller.userId,
