@@ -61,6 +61,9 @@ export async function requestAdjustment(services: Services, input: AdjustmentInp
 
   try {
     const outcome = await services.prisma.$transaction(async (tx) => {
+      // The account first, as the ledger and refunds take it: the request row's foreign key would
+      // otherwise take a key-share lock before the ledger's FOR UPDATE, and two grants at once deadlock.
+      await tx.$queryRaw`SELECT "id" FROM "accounts" WHERE "id" = ${accountId}::uuid FOR UPDATE`;
       const created = toAdjustment(
         await tx.adjustmentRequest.create({
           data: {
