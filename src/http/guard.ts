@@ -4,7 +4,7 @@ import { UserError } from "../errors.ts";
 import { translate } from "../i18n.ts";
 import type { Services } from "../services.ts";
 import { bearerAuth } from "./auth.ts";
-import { HttpError, sendError, sendJson, type RouteRequest } from "./io.ts";
+import { ClientGone, HttpError, sendError, sendJson, type RouteRequest } from "./io.ts";
 
 export type RouteHandler = (req: RouteRequest, res: ServerResponse) => Promise<void>;
 
@@ -24,6 +24,11 @@ export function guarded(services: Services, handler: RouteHandler, options: { au
       await handler(req, res);
     };
     run().catch((err: unknown) => {
+      if (err instanceof ClientGone) {
+        services.log.debug({ method: req.method, path: req.url?.split("?")[0] }, "client left before its request body ended");
+        res.destroy();
+        return;
+      }
       if (res.headersSent) {
         res.destroy();
         return;

@@ -50,12 +50,27 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    // Node ends the stream with "aborted" (ECONNRESET) when the client closes before its body ends.
+    if (!req.complete) throw new ClientGone();
+    throw err;
   }
   return Buffer.concat(chunks);
+}
+
+/** The client left before its request's body was complete: there is no one left to answer. */
+export class ClientGone extends Error {
+  constructor() {
+    super("the client closed the connection before the request body ended");
+    this.name = "ClientGone";
+  }
 }
 
 function tooLarge(limit: number): HttpError {
