@@ -60,7 +60,9 @@ export interface QueuedMessage {
   kind: OutboxKind;
   recipient: Recipient;
   payload: OutboxPayload & { cardKey?: string; orderId?: string };
+  /** Claims so far, this one included: above 1, an earlier attempt may have reached the platform. */
   attempts: number;
+  createdAt: Date;
 }
 
 /** A message ready for a deliverer: its reply drawn. */
@@ -86,7 +88,12 @@ export function orderCardKey(orderId: string): string {
 
 export type DeliveryOutcome =
   | { status: "sent"; posted?: { channelId: string; messageId: string } }
-  | { status: "retry"; afterMs?: number; error: string }
+  /**
+   * `counts: false` when the message is not at fault and only has to wait: a rate limit, a pause
+   * the deliverer imposed, a credential an operator must replace. Such a wait does not use up one
+   * of its MAX_ATTEMPTS (a long 429 storm would otherwise kill it); it only ends after MAX_WAIT_HOURS.
+   */
+  | { status: "retry"; afterMs?: number; error: string; counts?: false }
   | { status: "failed"; error: string; fallback?: OutboxInput };
 
 export interface Deliverer {
@@ -112,6 +119,8 @@ export async function enqueue(tx: Tx, input: OutboxInput): Promise<void> {
 }
 
 export const MAX_ATTEMPTS = 12;
+/** How long a message may wait out rate limits and pauses (retries that do not count) before it is given up. */
+export const MAX_WAIT_HOURS = 72;
 /** How long a claim holds a message; renewed right before each send, so it only has to cover one. */
 export const LEASE_SECONDS = 60;
 
@@ -128,6 +137,7 @@ interface ClaimedRow {
   recipient: unknown;
   payload: unknown;
   attempts: number;
+  createdAt: Date;
 }
 
 /** A claim on a batch of messages: its token is what proves, at each send and settle, that the lease is still ours. */
@@ -154,7 +164,7 @@ export async function claimDue(prisma: PrismaClient, limit: number, platforms: O
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
     )
-    RETURNING "id", "dedupeKey", "platform", "kind", "recipient", "payload", "attempts"`;
+    RETURNING "id", "dedupeKey", "platform", "kind", "recipient", "payload", "attempts", "createdAt"`;
   return rows
     .sort((a, b) => (a.id < b.id ? -1 : 1))
     .map((r) => ({
@@ -165,6 +175,7 @@ export async function claimDue(prisma: PrismaClient, limit: number, platforms: O
       recipient: (typeof r.recipient === "string" ? JSON.parse(r.recipient) : r.recipient) as Recipient,
       payload: (typeof r.payload === "string" ? JSON.parse(r.payload) : r.payload) as QueuedMessage["payload"],
       attempts: r.attempts,
+      createdAt: new Date(r.createdAt),
     }));
 }
 
@@ -201,7 +212,21 @@ export async function settle(prisma: PrismaClient, message: QueuedMessage, outco
       return true;
     });
   }
-  if (outcome.status === "retry" && message.attempts < MAX_ATTEMPTS) {
+  if (outcome.status === "retry" && outcome.counts === false) {
+    // The claim counted this attempt; a wait the message is not to blame for gives it back.
+    const { count } = await prisma.outboxMessage.updateMany({
+      where: { ...ours, createdAt: { gt: new Date(Date.now() - MAX_WAIT_HOURS * 3_600_000) } },
+      data: {
+        attempts: { decrement: 1 },
+        nextAttemptAt: new Date(Date.now() + Math.max(outcome.afterMs ?? 0, 1000)),
+        lockedUntil: null,
+        lastError: outcome.error.slice(0, 500),
+        leaseToken: null,
+      },
+    });
+    if (count === 1) return true;
+    // Not ours any more, or waiting for longer than MAX_WAIT_HOURS: the dead path below tells which.
+  } else if (outcome.status === "retry" && message.attempts < MAX_ATTEMPTS) {
     const wait = Math.max(outcome.afterMs ?? 0, backoffMs(message.attempts));
     const { count } = await prisma.outboxMessage.updateMany({
       where: ours,

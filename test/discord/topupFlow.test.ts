@@ -320,7 +320,7 @@ describe("Discord: the top-up lifecycle through the real discord.js client", () 
     const blocked = newUser("Blocked Twice");
     h.standIn.blockDms(blocked.id);
     const dm = (n: number): OutboxMessageView => ({
-      id: BigInt(900_000 + n), dedupeKey: `test:pause:${n}`, platform: "discord", kind: "dm", attempts: 1,
+      id: BigInt(900_000 + n), dedupeKey: `test:pause:${n}`, platform: "discord", kind: "dm", attempts: 1, createdAt: new Date(),
       recipient: { type: "user", workspaceId: "discord", userId: blocked.id }, payload: textReply(`message ${n}`),
     });
     expect((await cautious.deliver(dm(1))).status).toBe("failed");

@@ -221,7 +221,7 @@ describe("delivery metrics", () => {
     const before = await outboxDeliveries.get();
     const value = (metric: typeof before, outcome: string) =>
       metric.values.find((v) => v.labels.platform === "slack" && v.labels.outcome === outcome)?.value ?? 0;
-    const message = { id: 1n, dedupeKey: "m", platform: "slack" as const, kind: "dm" as const, recipient: { type: "support_channel" as const }, payload: { blocks: [] }, attempts: 1 };
+    const message = { id: 1n, dedupeKey: "m", platform: "slack" as const, kind: "dm" as const, recipient: { type: "support_channel" as const }, payload: { blocks: [] }, attempts: 1, createdAt: new Date() };
     expect((await counted.deliver(message)).status).toBe("sent");
     expect((await counted.deliver(message)).status).toBe("retry");
     const after = await outboxDeliveries.get();

@@ -17,7 +17,7 @@ describe("manifest.json", () => {
     expect(slash).toMatchObject({ url: "https://billing.example.com/slack/events" });
     expect(manifest.settings.event_subscriptions).toEqual({ bot_events: ["app_home_opened"], request_url: "https://billing.example.com/slack/events" });
     expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: "https://billing.example.com/slack/events" });
-    expect(manifest.oauth_config.scopes.bot).toEqual(["commands", "chat:write", "im:write", "users:read", "usergroups:read", "files:read", "files:write"]);
+    expect(manifest.oauth_config.scopes.bot).toEqual(["commands", "chat:write", "im:write", "im:history", "channels:history", "groups:history", "users:read", "usergroups:read", "files:read", "files:write"]);
   });
 
   it("needs no request URLs in Socket Mode", () => {

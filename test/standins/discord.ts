@@ -85,6 +85,8 @@ export interface DiscordStandInOptions {
 }
 
 const EMPTY_MESSAGE = "Cannot send an empty message";
+/** Discord checks enforce_nonce "in the past few minutes"; the stand-in keeps two. */
+const NONCE_WINDOW_MS = 120_000;
 
 let snowflakeCounter = 1_300_000_000_000_000_000n;
 export function snowflake(): string {
@@ -100,6 +102,8 @@ export class DiscordStandIn {
   readonly calls: RecordedCall[] = [];
   readonly interactions = new Map<string, InteractionRecord>();
   readonly messages = new Map<string, APIMessage>();
+  /** The nonces of messages created with enforce_nonce: the message each made, and when. */
+  private readonly nonces = new Map<string, { id: string; at: number }>();
   readonly identifies: any[] = [];
   readonly gatewayQueries: string[] = [];
   readonly botUser: APIUser;
@@ -505,6 +509,18 @@ export class DiscordStandIn {
       if (blocked) return reply(403, { message: "Cannot send messages to this user", code: 50007 });
       const known = channelId === this.options.supportChannelId || [...this.dmChannels.values()].includes(channelId);
       if (!known) return reply(404, { message: "Unknown Channel", code: 10003 });
+      const nonce = call.body?.nonce;
+      if (nonce !== undefined && (typeof nonce === "number" ? !Number.isInteger(nonce) : typeof nonce !== "string" || nonce.length > 25)) {
+        return reply(400, { message: "Invalid Form Body", code: 50035, errors: { nonce: { _errors: [{ code: "BASE_TYPE_BAD_LENGTH", message: "Must be 25 or fewer in length." }] } } });
+      }
+      // enforce_nonce: a create with a nonce the same author used in the last few minutes returns that message.
+      if (nonce !== undefined && call.body?.enforce_nonce === true) {
+        const earlier = this.nonces.get(String(nonce));
+        if (earlier && Date.now() - earlier.at < NONCE_WINDOW_MS && this.messages.has(earlier.id)) return reply(200, this.messages.get(earlier.id)!);
+        const created = this.createMessage(channelId, call);
+        this.nonces.set(String(nonce), { id: created.id, at: Date.now() });
+        return reply(200, created);
+      }
       return reply(200, this.createMessage(channelId, call));
     }
     if (call.method === "PATCH" && (m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) {

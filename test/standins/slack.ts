@@ -32,6 +32,8 @@ export interface PostedMessage {
   edits: number;
   /** Ids of the files a files.completeUploadExternal shared with this message. */
   files?: string[];
+  /** The message's metadata (chat.postMessage's `metadata`), returned by history with include_all_metadata. */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 export interface ResponseUrlPost {
@@ -498,6 +500,13 @@ export class SlackStandIn {
           threadTs: typeof args.thread_ts === "string" ? args.thread_ts : undefined,
           edits: 0,
         };
+        if (args.metadata !== undefined) {
+          const metadata = args.metadata as { event_type?: unknown; event_payload?: unknown } | null;
+          if (!metadata || typeof metadata.event_type !== "string" || typeof metadata.event_payload !== "object" || metadata.event_payload === null) {
+            return { ok: false, error: "invalid_metadata_format" };
+          }
+          message.metadata = { event_type: metadata.event_type, event_payload: metadata.event_payload as Record<string, unknown> };
+        }
         this.messages.push(message);
         return { ok: true, channel: resolved, ts, message: this.messageObject(message) };
       }
@@ -520,6 +529,41 @@ export class SlackStandIn {
         message.blocks = blocks;
         message.edits += 1;
         return { ok: true, channel: message.channel, ts: message.ts, text: message.text ?? "", message: this.messageObject(message) };
+      }
+      case "conversations.history":
+      case "conversations.replies": {
+        const channel = args.channel;
+        if (typeof channel !== "string" || !channel) return { ok: false, error: "channel_not_found" };
+        const withMetadata = args.include_all_metadata === true || args.include_all_metadata === "true" || args.include_all_metadata === "1";
+        const oldest = typeof args.oldest === "string" ? Number(args.oldest) : 0;
+        const latest = typeof args.latest === "string" ? Number(args.latest) : Number.POSITIVE_INFINITY;
+        const limit = Math.min(999, Math.max(1, Number(args.limit ?? (method === "conversations.history" ? 100 : 1000)) || 100));
+        let found: PostedMessage[];
+        if (method === "conversations.replies") {
+          if (typeof args.ts !== "string") return { ok: false, error: "invalid_arguments" };
+          const parent = this.messages.find((m) => m.channel === channel && m.ts === args.ts);
+          if (!parent) return { ok: false, error: "thread_not_found" };
+          const root = parent.threadTs ?? parent.ts;
+          found = this.messages.filter((m) => m.channel === channel && (m.ts === root || m.threadTs === root));
+        } else {
+          // History holds a channel's top-level messages, newest first; replies stay in their threads.
+          found = this.messages.filter((m) => m.channel === channel && !m.threadTs).reverse();
+        }
+        found = found.filter((m) => Number(m.ts) > oldest && Number(m.ts) < latest);
+        const start = typeof args.cursor === "string" && args.cursor ? Number(Buffer.from(args.cursor, "base64").toString("utf8").replace("next:", "")) || 0 : 0;
+        const page = found.slice(start, start + limit);
+        const more = start + limit < found.length;
+        return {
+          ok: true,
+          messages: page.map((m) => {
+            const object = this.messageObject(m);
+            if (m.threadTs) object.thread_ts = m.threadTs;
+            if (withMetadata && m.metadata) object.metadata = m.metadata;
+            return object;
+          }),
+          has_more: more,
+          response_metadata: { next_cursor: more ? Buffer.from(`next:${start + limit}`).toString("base64") : "" },
+        };
       }
       case "conversations.open": {
         const users = typeof args.users === "string" ? args.users.split(",").filter(Boolean) : [];

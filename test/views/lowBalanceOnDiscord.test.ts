@@ -15,6 +15,7 @@ describe("the low-balance message by platform", () => {
     recipient: { type: "user", workspaceId: "w", userId: "u" },
     payload: { view: "low_balance", locale: "zh-CN", balance: "3000000", threshold: "5000000", spent24h: "1000000" } as QueuedMessage["payload"],
     attempts: 1,
+    createdAt: new Date(),
   });
 
   it("Slack gets the Top up button; Discord gets where to top up instead", async () => {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { DiscordAPIError, HTTPError, RateLimitError, REST, Routes, type APIChannel, type APIMessage } from "discord.js";
 import { translate } from "../../i18n.ts";
 import { cardKeyOf, type Deliverer, type DeliveryOutcome, type OutboxMessageView } from "../../notify/outbox.ts";
@@ -35,9 +36,14 @@ export function createDiscordDeliverer(services: Services, options: DiscordDeliv
   const rest = options.rest ?? createDeliveryRest({ token: options.token, api: options.api, budget });
   const dmChannels = new Map<string, string>();
 
-  async function post(channelId: string, payload: Reply): Promise<APIMessage> {
-    const { body, files } = restBody(await renderMessage(payload, services.files));
-    return (await rest.post(Routes.channelMessages(channelId), { body, files })) as APIMessage;
+  /**
+   * Creates a message once: the nonce is drawn from the outbox row's key, and with enforce_nonce
+   * Discord answers a second create with the same nonce (an attempt after a worker died between
+   * Discord's answer and the settle) with the message the first one made, for a few minutes.
+   */
+  async function post(channelId: string, message: OutboxMessageView): Promise<APIMessage> {
+    const { body, files } = restBody(await renderMessage(message.payload, services.files));
+    return (await rest.post(Routes.channelMessages(channelId), { body: { ...body, nonce: outboxNonce(message.dedupeKey), enforce_nonce: true }, files })) as APIMessage;
   }
 
   async function dmChannelOf(userId: string): Promise<string> {
@@ -56,15 +62,15 @@ export function createDiscordDeliverer(services: Services, options: DiscordDeliv
       case "dm": {
         if (recipient.type !== "user") return { status: "failed", error: `dm needs a user recipient, got ${recipient.type}` };
         const channelId = await dmChannelOf(recipient.userId);
-        await post(channelId, payload);
+        await post(channelId, message);
         return { status: "sent" };
       }
       case "support_card": {
-        const posted = await post(options.supportChannelId, payload);
+        const posted = await post(options.supportChannelId, message);
         return { status: "sent", posted: { channelId: posted.channel_id, messageId: posted.id } };
       }
       case "support_note":
-        await post(options.supportChannelId, payload);
+        await post(options.supportChannelId, message);
         return { status: "sent" };
       case "card_update": {
         const cardKey = cardKeyOf(message);
@@ -87,11 +93,15 @@ export function createDiscordDeliverer(services: Services, options: DiscordDeliv
     async deliver(message) {
       const pausedFor = budget.pausedForMs();
       if (pausedFor > 0) {
-        return { status: "retry", afterMs: pausedFor, error: `paused: ${budget.count()} invalid Discord requests in the last 10 minutes` };
+        return { status: "retry", afterMs: pausedFor, error: `paused: ${budget.count()} invalid Discord requests in the last 10 minutes`, counts: false };
       }
       try {
         return await deliverOnce(message);
       } catch (err) {
+        // After a 401, discord.js forgets the token and fails every later request locally, without
+        // asking Discord; give it back, so that the next attempt asks again (a token put right on
+        // Discord's side, or a 401 that was Discord's own mistake, then goes through).
+        if (err instanceof DiscordAPIError && err.status === 401) rest.setToken(options.token);
         const outcome = outcomeOf(err, message, services);
         if (outcome.status !== "retry" || !(err instanceof RateLimitError)) {
           services.log.warn({ outbox: String(message.id), kind: message.kind, error: describe(err) }, "discord delivery error");
@@ -100,6 +110,11 @@ export function createDiscordDeliverer(services: Services, options: DiscordDeliv
       }
     },
   };
+}
+
+/** Discord's nonce is at most 25 characters: the row's key, hashed (base64url of SHA-256, cut to 25). */
+export function outboxNonce(dedupeKey: string): string {
+  return createHash("sha256").update(dedupeKey).digest("base64url").slice(0, 25);
 }
 
 function describe(err: unknown): string {
@@ -112,7 +127,7 @@ function describe(err: unknown): string {
 function outcomeOf(err: unknown, message: OutboxMessageView, services: Services): DeliveryOutcome {
   const error = describe(err);
   if (err instanceof RateLimitError) {
-    return { status: "retry", afterMs: Math.max(err.retryAfter, err.timeToReset, 1), error };
+    return { status: "retry", afterMs: Math.max(err.retryAfter, err.timeToReset, 1), error, counts: false };
   }
   if (err instanceof DiscordAPIError) {
     if (message.kind === "dm" && err.code === DiscordErrorCode.CannotSendToUser) {
@@ -135,9 +150,9 @@ function outcomeOf(err: unknown, message: OutboxMessageView, services: Services)
     }
     // A bad token or a missing channel permission is an operator's fix away: wait, do not drop.
     if (err.status === 401 || err.code === DiscordErrorCode.MissingAccess || err.code === DiscordErrorCode.MissingPermissions) {
-      return { status: "retry", afterMs: 60_000, error };
+      return { status: "retry", afterMs: 60_000, error, counts: false };
     }
-    if (err.status === 429) return { status: "retry", afterMs: 5_000, error };
+    if (err.status === 429) return { status: "retry", afterMs: 5_000, error, counts: false };
     if (err.status >= 400 && err.status < 500) return { status: "failed", error };
     return { status: "retry", error };
   }

@@ -77,7 +77,7 @@ export function createSlackApp(services: Services, registry: Registry, options: 
     app,
     api,
     people,
-    deliverer: createSlackDeliverer({ api, prisma: services.prisma, supportChannel: settings.supportChannel, render }),
+    deliverer: createSlackDeliverer({ api, prisma: services.prisma, supportChannel: settings.supportChannel, render, log: services.log }),
     settings,
     routes,
     async start() {

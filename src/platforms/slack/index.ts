@@ -34,6 +34,7 @@ export function slackDelivererFromEnv(services: Services): { deliverer: Delivere
     prisma: services.prisma,
     supportChannel: settings.supportChannel,
     render: { screenshots: screenshotLinks(settings.publicUrl, settings.signingSecret ?? settings.botToken) },
+    log: services.log,
   });
   return {
     deliverer,

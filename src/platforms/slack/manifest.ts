@@ -6,8 +6,12 @@ import type { Registry } from "../../core/dispatch.ts";
  * slack:manifest` writes it to manifest.json; a test keeps the committed file in step.
  */
 
-/** What the bot needs, and nothing more. */
-export const BOT_SCOPES = ["commands", "chat:write", "im:write", "users:read", "usergroups:read", "files:read", "files:write"] as const;
+/**
+ * What the bot needs, and nothing more. The history scopes let the outbox find a message an
+ * interrupted attempt already posted (src/platforms/slack/postedOnce.ts), in direct messages and
+ * in a public or private support channel.
+ */
+export const BOT_SCOPES = ["commands", "chat:write", "im:write", "im:history", "channels:history", "groups:history", "users:read", "usergroups:read", "files:read", "files:write"] as const;
 
 export interface ManifestOptions {
   /** Public base URL of the web process; Slack posts to <url>/slack/events. */

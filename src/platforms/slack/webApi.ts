@@ -28,6 +28,10 @@ export const METHOD_TIERS: Record<string, Tier> = {
   "chat.postEphemeral": 4,
   "chat.update": 3,
   "conversations.open": 3,
+  // Tier 3 for an app installed in its own workspace; Slack holds commercially distributed
+  // non-Marketplace apps to far less (docs.slack.dev, rate limits, 2025).
+  "conversations.history": 3,
+  "conversations.replies": 3,
   "users.info": 4,
   "usergroups.users.list": 2,
   "files.info": 4,
