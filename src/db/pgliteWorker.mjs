@@ -9,7 +9,7 @@
 // Results leave here as text, exactly as PostgreSQL sent them: the main thread parses them with
 // the parsers the caller gave (functions do not cross threads), so a value is parsed once, by
 // the same code as with PGlite in-process.
-import { setPriority } from "node:os";
+import { getPriority, setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
 
@@ -19,7 +19,8 @@ import { PGlite } from "@electric-sql/pglite";
 // database's work goes on. (Elsewhere the call would lower the whole process: not done.)
 if (process.platform === "linux" && workerData.nice) {
   try {
-    setPriority(workerData.nice);
+    // Relative to the process's own: a process started with `nice -n 10` gets its worker at 15.
+    setPriority(Math.min(19, getPriority() + workerData.nice));
   } catch {
     // Not allowed here: the thread keeps the process's priority.
   }

@@ -1,10 +1,11 @@
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PGlite, types } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/db/index.ts";
 import { isUniqueViolation } from "../../src/db/uniqueViolation.ts";
-import { PGliteThread } from "../../src/db/pgliteThread.ts";
+import { DEFAULT_WORKER_NICE, PGliteThread } from "../../src/db/pgliteThread.ts";
 import { onPostgres } from "../helpers/db.ts";
 
 const SAMPLE = `
@@ -160,6 +161,16 @@ describe.skipIf(onPostgres)("openDatabase on PGlite (worker thread)", () => {
     const rows = await db.driver.withSession((s) => s.query<{ id: string }>(`SELECT "id"::text AS "id" FROM "accounts"`));
     expect(rows).toEqual([{ id: account.id }]);
     expect((await db.migrate()).applied).toEqual([]);
+  });
+
+  it.skipIf(process.platform !== "linux")("runs the database on a thread that yields the CPU to the event loop's (nice +5)", () => {
+    const niceOf = (task: string) => {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    };
+    const main = niceOf(String(process.pid));
+    const others = readdirSync("/proc/self/task").filter((t) => t !== String(process.pid)).map(niceOf);
+    expect(others).toContain(Math.min(19, main + DEFAULT_WORKER_NICE));
   });
 });
 
