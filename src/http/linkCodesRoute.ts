@@ -4,7 +4,11 @@ import type { Services } from "../services.ts";
 import type { RouteHandler } from "./guard.ts";
 import { HttpError, readJson, sendJson } from "./io.ts";
 
-const bodySchema = z.object({
+/** An {accountId, ttlMinutes?} object is far smaller; anything larger is refused unread. */
+export const LINK_CODE_BODY_LIMIT = 16 * 1024;
+
+/** The body of POST /api/v1/link-codes; the OpenAPI description is generated from it. */
+export const linkCodeRequestSchema = z.object({
   accountId: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "a UUID"),
   ttlMinutes: z.number().int("a whole number").min(1).max(LINK_CODE_MAX_TTL_MINUTES).optional(),
 });
@@ -12,7 +16,7 @@ const bodySchema = z.object({
 /** POST /api/v1/link-codes {accountId, ttlMinutes?}: a one-time code the customer redeems with `link`. */
 export function linkCodesRoute(services: Services): RouteHandler {
   return async (req, res) => {
-    const parsed = bodySchema.safeParse(await readJson(req, 16 * 1024));
+    const parsed = linkCodeRequestSchema.safeParse(await readJson(req, LINK_CODE_BODY_LIMIT));
     if (!parsed.success) {
       const fields = Object.fromEntries(parsed.error.issues.map((i) => [i.path.join(".") || "body", i.message]));
       throw new HttpError(400, "invalid_body", "the body does not match {accountId, ttlMinutes?}", { fields });
