@@ -2,7 +2,7 @@ import type { Caller } from "../../core/command.ts";
 import { translate } from "../../i18n.ts";
 import type { Logger } from "../../log.ts";
 import type { Block, Reply } from "../../reply.ts";
-import { renderFormModal, renderMessage, renderResultModal, type RenderOptions, type SlackView } from "./blockKit.ts";
+import { fallbackText, renderFormModal, renderMessage, renderResultModal, type RenderOptions, type SlackView } from "./blockKit.ts";
 import type { FormContext } from "./invocations.ts";
 import { postJson } from "./responseUrl.ts";
 import { uploadFile } from "./uploadFile.ts";
@@ -82,7 +82,7 @@ class SlackAnswerer implements Answerer {
       }
       try {
         channel ??= await this.directChannel(caller);
-        await uploadFile(this.api, { channelId: channel, filename: block.name, bytes: block.bytes, title: block.title, altText: block.alt, initialComment: reply.summary });
+        await uploadFile(this.api, { channelId: channel, filename: block.name, bytes: block.bytes, title: block.title, altText: block.alt, initialComment: reply.summary ? fallbackText({ blocks: [], summary: reply.summary }) : undefined });
         blocks.push({ type: "context", text: translate(caller.locale, "usage_view.attachment.sent_to_dm", { title: block.title }) });
       } catch (err) {
         this.log.warn({ err: String(err), file: block.name }, "could not share a file in the user's direct messages");

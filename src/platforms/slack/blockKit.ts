@@ -1,10 +1,19 @@
+import { plainText } from "../../core/markup.ts";
 import type { Block, ButtonSpec, FormField, FormSpec, Reply } from "../../reply.ts";
 import { actionId, encodeButtonValue, encodeFormContext, FORM_CALLBACK_ID, RESULT_CALLBACK_ID, type FormContext } from "./invocations.ts";
+import { escapedWithin, inlineMrkdwn, literalMrkdwn } from "./mrkdwn.ts";
+
+export { escapeMrkdwn } from "./mrkdwn.ts";
 
 /**
  * The one renderer from the neutral Reply to Block Kit: messages, modals, the App Home.
  * Slack's limits (docs.slack.dev/reference/block-kit) are applied here so a long text is cut
  * rather than making Slack refuse the whole message with invalid_blocks.
+ *
+ * Reply text carries the inline markup of src/core/markup.ts. Where Slack takes mrkdwn (sections,
+ * fields, context) it is drawn natively (mrkdwn.ts), times in each reader's own zone; where Slack
+ * takes only plain_text (headers, buttons, modal titles and labels, options, the notification
+ * text) the markup is dropped and times are written in UTC.
  */
 
 // Block Kit JSON, as Slack's API takes it.
@@ -45,6 +54,9 @@ const LIMITS = {
   messageBlocks: 50,
   viewBlocks: 100,
   fallbackText: 3000,
+  /** A field's label, so that its value always has room. */
+  fieldLabel: 300,
+  linkLabel: 500,
 } as const;
 
 export function clip(text: string, max: number): string {
@@ -52,13 +64,13 @@ export function clip(text: string, max: number): string {
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;
 }
 
-/** In mrkdwn, &, < and > are control characters: a customer's note must not become a mention. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-const plain = (text: string, max: number) => ({ type: "plain_text", text: clip(text || " ", max), emoji: true });
-const mrkdwn = (text: string, max: number) => ({ type: "mrkdwn", text: clip(escapeMrkdwn(text || " "), max) });
+const plain = (text: string, max: number) => ({ type: "plain_text", text: clip(plainText(text) || " ", max), emoji: true });
+/**
+ * `verbatim: true`: Slack would otherwise turn a bare URL, a #channel or an @here typed in a
+ * customer's note into a link or a mention; our own links and dates are written out in full.
+ */
+const mrkdwnObject = (text: string) => ({ type: "mrkdwn", text, verbatim: true });
+const mrkdwn = (text: string, max: number) => mrkdwnObject(inlineMrkdwn(text, max));
 
 export function renderButton(button: ButtonSpec, position: number): SlackBlock {
   const element: SlackBlock = {
@@ -96,26 +108,26 @@ export function renderBlocks(blocks: Block[], options: RenderOptions & { withBut
         for (let i = 0; i < block.fields.length; i += LIMITS.fieldsPerSection) {
           out.push({
             type: "section",
-            fields: block.fields.slice(i, i + LIMITS.fieldsPerSection).map((f) => ({
-              type: "mrkdwn",
-              text: clip(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value || "—")}`, LIMITS.fieldText),
-            })),
+            fields: block.fields.slice(i, i + LIMITS.fieldsPerSection).map((f) => mrkdwnObject(fieldText(f.label, f.value || "—"))),
           });
         }
         break;
-      case "copy":
-        out.push({ type: "section", text: { type: "mrkdwn", text: clip(`*${escapeMrkdwn(block.label)}*\n\`${block.value.replace(/`/g, "'")}\``, LIMITS.sectionText) } });
+      case "copy": {
+        const label = `*${inlineMrkdwn(block.label, LIMITS.fieldLabel, { inBold: true })}*`;
+        const value = `\`${escapedWithin(block.value.replace(/`/g, "'"), LIMITS.sectionText - [...label].length - 3)}\``;
+        out.push({ type: "section", text: mrkdwnObject(`${label}\n${value}`) });
         break;
+      }
       case "image": {
         // Slack downloads image_url itself when the message is posted and refuses the whole
         // message if it cannot; a link only needs the reader's browser to reach us.
         const url = options.screenshots?.urlFor(block.sha256);
-        if (url) out.push({ type: "section", text: { type: "mrkdwn", text: clip(`🖼 ${linkMrkdwn(url, block.alt)}`, LIMITS.sectionText) } });
-        out.push({ type: "context", elements: [{ type: "mrkdwn", text: clip(`${escapeMrkdwn(block.alt)} · sha256 \`${block.sha256.slice(0, 16)}…\``, LIMITS.contextText) }] });
+        if (url) out.push({ type: "section", text: mrkdwnObject(`🖼 ${linkMrkdwn(url, clip(plainText(block.alt), LIMITS.linkLabel))}`) });
+        out.push({ type: "context", elements: [mrkdwnObject(`${inlineMrkdwn(block.alt, LIMITS.contextText - 40)} · sha256 \`${block.sha256.slice(0, 16)}…\``)] });
         break;
       }
       case "link":
-        out.push({ type: "section", text: { type: "mrkdwn", text: clip(linkMrkdwn(block.url, block.label), LIMITS.sectionText) } });
+        out.push({ type: "section", text: mrkdwnObject(linkMrkdwn(block.url, clip(plainText(block.label), LIMITS.linkLabel))) });
         break;
       case "buttons": {
         if (options.withButtons === false || block.buttons.length === 0) break;
@@ -142,23 +154,32 @@ export function renderBlocks(blocks: Block[], options: RenderOptions & { withBut
   return out;
 }
 
+/** A field: its label in bold over its value. */
+function fieldText(label: string, value: string): string {
+  const boldLabel = `*${inlineMrkdwn(label, LIMITS.fieldLabel, { inBold: true })}*`;
+  return `${boldLabel}\n${inlineMrkdwn(value, LIMITS.fieldText - [...boldLabel].length - 1)}`;
+}
+
 /** A link in mrkdwn: the label may not contain the characters that end the link. */
 export function linkMrkdwn(url: string, label: string): string {
-  if (!/^https?:\/\//i.test(url)) return escapeMrkdwn(label);
+  if (!/^https?:\/\//i.test(url)) return literalMrkdwn(label);
   const safeUrl = url.replace(/[|<>\s]/g, encodeURIComponent);
-  return `<${safeUrl}|${escapeMrkdwn(label).replace(/\|/g, "¦")}>`;
+  return `<${safeUrl}|${literalMrkdwn(label).replace(/\|/g, "¦")}>`;
 }
 
 /** A message body for chat.postMessage / chat.update / response_url. */
 export function renderMessage(reply: Reply, options: RenderOptions & { withButtons?: boolean } = {}): { text: string; blocks: SlackBlock[] } {
   const blocks = renderBlocks(reply.blocks, options).slice(0, LIMITS.messageBlocks);
-  return { text: clip(fallbackText(reply), LIMITS.fallbackText), blocks };
+  return { text: fallbackText(reply), blocks };
 }
 
+/**
+ * The message's top-level `text`: what notifications and screen readers show. Slack reads it as
+ * mrkdwn too, so it is escaped like any text; times are in UTC there (no date formatting).
+ */
 export function fallbackText(reply: Reply): string {
-  if (reply.summary) return reply.summary;
-  for (const block of reply.blocks) if (block.type === "header" || block.type === "text") return block.text;
-  return " ";
+  const source = reply.summary || reply.blocks.find((b): b is Extract<Block, { type: "header" | "text" }> => b.type === "header" || b.type === "text")?.text;
+  return source ? escapedWithin(plainText(source), LIMITS.fallbackText) : " ";
 }
 
 /** Field names become block ids, so Slack's per-block errors land on the right field. */
@@ -256,7 +277,7 @@ export function modalErrors(reply: Reply, inputBlockIds: string[]): Record<strin
   const errors: Record<string, string> = {};
   for (const [field, message] of Object.entries(reply.fieldErrors)) {
     const blockId = blockIdOf(field);
-    if (inputBlockIds.includes(blockId)) errors[blockId] = clip(message, 2000);
+    if (inputBlockIds.includes(blockId)) errors[blockId] = clip(plainText(message), 2000);
   }
   return Object.keys(errors).length > 0 ? errors : null;
 }
