@@ -68,6 +68,8 @@ export const envSchema = z
     SLACK_SUPPORT_USERGROUP: z.string().optional(),
     SLACK_API_URL: url.optional(),
     SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, "a slash command such as /credits").default("/credits"),
+    /** The support slash command on Slack (confirm, reject, queue, account, …), kept out of the customer command's usage hint. */
+    SLACK_ADMIN_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, "a slash command such as /credits-admin").default("/credits-admin"),
 
     DISCORD_TOKEN: z.string().min(10).optional(),
     DISCORD_APPLICATION_ID: z.string().regex(/^\d{5,25}$/, "a numeric snowflake").optional(),
@@ -117,6 +119,9 @@ export const envSchema = z
       if (!env.DISCORD_SUPPORT_ROLES?.length) {
         ctx.addIssue({ code: "custom", path: ["DISCORD_SUPPORT_ROLES"], message: "name at least one support role id" });
       }
+    }
+    if (env.SLACK_ADMIN_COMMAND === env.SLACK_COMMAND) {
+      ctx.addIssue({ code: "custom", path: ["SLACK_ADMIN_COMMAND"], message: "must differ from SLACK_COMMAND" });
     }
     if (env.GATEWAY_KIND) {
       for (const name of ["GATEWAY_URL", "GATEWAY_ADMIN_TOKEN"] as const) {

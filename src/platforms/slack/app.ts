@@ -129,6 +129,7 @@ function listenerDeps(input: {
   const { services, registry, settings, api, people, render, log } = input;
   return {
     command: settings.command,
+    adminCommand: settings.adminCommand,
     registry,
     callerOf: (who) => people.caller(who),
     dispatch: (caller, command, args) => dispatch(registry, services, caller, command, args),

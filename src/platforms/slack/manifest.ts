@@ -16,17 +16,62 @@ export const BOT_SCOPES = ["commands", "chat:write", "im:write", "im:history", "
 export interface ManifestOptions {
   /** Public base URL of the web process; Slack posts to <url>/slack/events. */
   url: string;
+  /** The customer command, "/credits" by default. */
   command: string;
+  /** The support command, "/credits-admin" by default (SLACK_ADMIN_COMMAND). */
+  adminCommand?: string;
   name?: string;
   /** Socket Mode: Slack needs no request URLs. */
   socketMode?: boolean;
 }
 
 export const PLACEHOLDER_URL = "https://credit-desk.example.com";
+export const DEFAULT_ADMIN_COMMAND = "/credits-admin";
 
+/**
+ * What Slack's manifest schema (github.com/slackapi/manifest-schema, schemas/manifest.schema.1.0.0.json)
+ * requires of the values this builder takes from its caller: a slash command starts with "/" and
+ * has 2 to 32 characters; a slash command's `url` and the `request_url`s match `^https?://`, at
+ * most 3000 characters for the command's. Slack sends events and interactions only to a request
+ * URL it can reach over TLS, so http is refused here too. A bad value is reported before anything
+ * is written, instead of making a manifest Slack refuses when it is pasted.
+ */
+export function manifestOptionProblems(options: ManifestOptions): string[] {
+  const problems: string[] = [];
+  if (!options.socketMode) {
+    const events = eventsUrl(options.url);
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(options.url);
+    } catch {
+      // reported below
+    }
+    if (!/^https?:\/\//.test(options.url) || !parsed || parsed.protocol !== "https:" || !parsed.hostname) {
+      problems.push(`--url must be an https URL such as ${PLACEHOLDER_URL} (got ${JSON.stringify(options.url)})`);
+    } else if (parsed.username || parsed.password || parsed.search || parsed.hash) {
+      problems.push(`--url must be the web process's base URL, without credentials, query or fragment (got ${JSON.stringify(options.url)})`);
+    } else if (events.length > 3000) {
+      problems.push(`--url is too long: Slack takes at most 3000 characters for a request URL (${events.length})`);
+    }
+  }
+  const commands = [options.command, options.adminCommand ?? DEFAULT_ADMIN_COMMAND];
+  for (const command of commands) {
+    if (!/^\/[a-z0-9_-]{1,31}$/.test(command)) problems.push(`a slash command is "/" and 1 to 31 lower-case letters, digits, "-" or "_" (got ${JSON.stringify(command)})`);
+  }
+  if (commands[0] === commands[1]) problems.push(`the support command must differ from the customer command (both are ${commands[0]})`);
+  return problems;
+}
+
+const eventsUrl = (url: string) => `${url.replace(/\/+$/, "")}/slack/events`;
+
+/**
+ * The customer command's usage hint lists only what customers can do: support tools live under the
+ * support command, so a customer never reads "confirm | reject | account" in Slack's composer.
+ * Either command runs any command and dispatch checks rights (listeners/commands.ts).
+ */
 export function buildManifest(registry: Registry, options: ManifestOptions) {
   const name = options.name ?? "Credit Desk";
-  const events = `${options.url.replace(/\/+$/, "")}/slack/events`;
+  const events = eventsUrl(options.url);
   // Slash commands name their endpoint `url`; event subscriptions and interactivity `request_url`.
   const withUrl = <T extends object>(value: T, key: "url" | "request_url" = "request_url"): T => (options.socketMode ? value : { ...value, [key]: events });
   const customerCommands = registry.commands.filter((c) => c.audience === "customer").map((c) => c.name);
@@ -44,11 +89,19 @@ export function buildManifest(registry: Registry, options: ManifestOptions) {
       app_home: { home_tab_enabled: true, messages_tab_enabled: true, messages_tab_read_only_enabled: true },
       bot_user: { display_name: name, always_online: true },
       slash_commands: [
+        // should_escape: Slack sends `@alice` as <@U123|alice> (an id, not a display name that may
+        // be ambiguous), channels and links in their <…> form; commandText.ts reads them back.
         withUrl({
           command: options.command,
           description: "Billing desk: top up, balance, history, help",
-          usage_hint: `${[...customerCommands, ...supportCommands].join(" | ")}`,
-          should_escape: false,
+          usage_hint: clipHint(customerCommands),
+          should_escape: true,
+        }, "url"),
+        withUrl({
+          command: options.adminCommand ?? DEFAULT_ADMIN_COMMAND,
+          description: "Support desk: decide top-ups, the queue, look up accounts",
+          usage_hint: clipHint(supportCommands),
+          should_escape: true,
         }, "url"),
       ],
     },
@@ -61,4 +114,15 @@ export function buildManifest(registry: Registry, options: ManifestOptions) {
       token_rotation_enabled: false,
     },
   };
+}
+
+/** The schema allows 1000 characters of usage hint; the commands that do not fit are left to `help`. */
+function clipHint(names: string[]): string {
+  let hint = "";
+  for (const name of names) {
+    const next = hint ? `${hint} | ${name}` : name;
+    if (next.length > 1000) break;
+    hint = next;
+  }
+  return hint || "help";
 }

@@ -3,21 +3,26 @@ import { translate } from "../../../src/i18n.ts";
 import { register } from "../../../src/platforms/slack/listeners/commands.ts";
 import { CUSTOMER, fakeApp, recorder, RESPONSE_URL, slashCommand, TEAM, textOfReply, traceIdOf, TRIGGER_ID } from "./kit.ts";
 
-async function run(text: string, options: Parameters<typeof recorder>[0] = {}) {
+async function run(text: string, options: Parameters<typeof recorder>[0] = {}, slash = "/credits") {
   const rec = recorder(options);
-  const { app, only } = fakeApp();
+  const { app, registered } = fakeApp();
   register(app, rec.deps);
-  const payload = slashCommand(text);
-  await only("command").handler({ command: payload, body: payload, payload, ack: rec.ack });
+  const payload = slashCommand(text, { command: slash });
+  const listener = registered.find((r) => r.kind === "command" && r.constraint === slash);
+  if (!listener) throw new Error(`no listener for ${slash}`);
+  await listener.handler({ command: payload, body: payload, payload, ack: rec.ack });
   return rec;
 }
 
 describe("the slash command listener", () => {
-  it("listens to the configured command (SLACK_COMMAND renames /credits)", () => {
-    const rec = recorder({ command: "/billing" });
+  it("listens to the configured commands (SLACK_COMMAND renames /credits, SLACK_ADMIN_COMMAND /credits-admin)", () => {
+    const rec = recorder({ command: "/billing", adminCommand: "/billing-desk" });
     const { app, registered } = fakeApp();
     register(app, rec.deps);
-    expect(registered.map((r) => [r.kind, r.constraint])).toEqual([["command", "/billing"]]);
+    expect(registered.map((r) => [r.kind, r.constraint])).toEqual([
+      ["command", "/billing"],
+      ["command", "/billing-desk"],
+    ]);
   });
 
   it("acks first, then dispatches the first word as the command and the next words as its options", async () => {
@@ -37,6 +42,20 @@ describe("the slash command listener", () => {
     const { reply, where } = rec.answers[0];
     expect(textOfReply(reply)).toBe("ran balance");
     expect(where).toEqual({ caller: rec.dispatched[0].caller, triggerId: TRIGGER_ID, responseUrl: RESPONSE_URL, channelId: "C2147483705" });
+  });
+
+  it("runs what is typed under the support command the same way (dispatch decides rights)", async () => {
+    const rec = await run("queue", {}, "/credits-admin");
+    expect(rec.timeline).toEqual(["ack", "afterAck", "callerOf", "dispatch", "answer"]);
+    expect(rec.dispatched.map((d) => [d.command, d.args])).toEqual([["queue", {}]]);
+    expect(rec.answers[0].where.responseUrl).toBe(RESPONSE_URL);
+  });
+
+  it("reads Slack's escaped mentions, channels, links and entities (should_escape: true)", async () => {
+    const rec = await run("account <@U0ALICE01|alice>", {}, "/credits-admin");
+    expect(rec.dispatched[0].args).toEqual({ query: "<@U0ALICE01>" });
+    const noted = await run("reject CD-1 other see <#C0SUPPORT1|support> &amp; <https://tronscan.org/#/tx/ab|tronscan.org/#/tx/ab> &lt;3 <mailto:a@b.example|a@b.example> <!here>");
+    expect(noted.dispatched[0].args).toEqual({ order: "CD-1", reason: "other", note: "see #support & tronscan.org/#/tx/ab <3 a@b.example @here" });
   });
 
   it("asks for help when the text is empty", async () => {

@@ -67,6 +67,7 @@ export interface RecorderOptions {
   reply?: (command: string, args: RawArgs) => Reply | Promise<Reply>;
   submission?: Submission;
   command?: string;
+  adminCommand?: string;
   submissionBudgetMs?: number;
   /** Makes the answerer fail (a response_url that is gone and no other way). */
   answerFails?: boolean;
@@ -90,6 +91,7 @@ export function recorder(options: RecorderOptions = {}): Recorder {
   );
   const deps: ListenerDeps = {
     command: options.command ?? "/credits",
+    adminCommand: options.adminCommand ?? "/credits-admin",
     registry,
     async callerOf(input) {
       timeline.push("callerOf");

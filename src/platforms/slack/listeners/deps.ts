@@ -18,6 +18,8 @@ export type CallerInput = SlackIdentity;
 export interface ListenerDeps {
   /** The slash command this app answers ("/credits" unless SLACK_COMMAND says otherwise). */
   command: string;
+  /** The support slash command ("/credits-admin" unless SLACK_ADMIN_COMMAND says otherwise). */
+  adminCommand: string;
   registry: Registry;
   callerOf(input: CallerInput): Promise<Caller>;
   dispatch(caller: Caller, command: string, args: RawArgs): Promise<Reply>;
