@@ -4,6 +4,7 @@ import { findAccount } from "../src/accounts/findAccount.ts";
 import { recordAudit } from "../src/audit/recordAudit.ts";
 import { defineCommand } from "../src/core/command.ts";
 import { requiredText } from "../src/core/inputs.ts";
+import { invitesOfAccount } from "../src/invites/invitesOfAccount.ts";
 import { listPendingAdjustments } from "../src/support/listPendingAdjustments.ts";
 import { accountView } from "../src/views/accountView.ts";
 
@@ -23,6 +24,7 @@ export default defineCommand({
     const match = await findAccount(prisma, ctx.caller, input.query, "query");
     const details = await accountDetails(prisma, match.accountId);
     const pending = await listPendingAdjustments(prisma, match.accountId);
+    const invites = await invitesOfAccount(prisma, match.accountId);
     // Looking at a customer's account is a support action too.
     await recordAudit(prisma, {
       actorType: "support",
@@ -34,6 +36,6 @@ export default defineCommand({
       orderId: match.orderId,
       detail: { query: input.query.slice(0, 120), via: match.via },
     });
-    return accountView({ details, match, pending }, ctx.t);
+    return accountView({ details, match, pending, invites }, ctx.t);
   },
 });

@@ -7,14 +7,17 @@ import audit from "./audit.ts";
 import balance from "./balance.ts";
 import cancel from "./cancel.ts";
 import check from "./check.ts";
+import codes from "./codes.ts";
 import confirm from "./confirm.ts";
 import help from "./help.ts";
+import invite from "./invite.ts";
 import history from "./history.ts";
 import link from "./link.ts";
 import paymentCredit from "./payment-credit.ts";
 import paymentDismiss from "./payment-dismiss.ts";
 import proof from "./proof.ts";
 import queue from "./queue.ts";
+import redeem from "./redeem.ts";
 import recheck from "./recheck.ts";
 import refund from "./refund.ts";
 import refundApprove from "./refund-approve.ts";
@@ -58,4 +61,7 @@ export const registry = createRegistry([
   refund,
   refundApprove,
   refundReject,
+  redeem,
+  invite,
+  codes,
 ]);

@@ -39,6 +39,18 @@ export const envSchema = z
     TRIAL_STAGE2_USD: usd("1"),
     /** An adjustment or voucher larger than this (in absolute value) waits for a second support member's approval. */
     ADJUST_APPROVAL_USD: usd("100"),
+    /** Redemption codes of a "new accounts" batch: an account is new for this many days after it was created. */
+    CODES_NEW_ACCOUNT_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+    /** HMAC keys redemption codes are stored under; the first hashes new codes, every one is tried when redeeming. */
+    REDEMPTION_CODE_SECRET: csv.pipe(z.array(z.string().min(32, "each key at least 32 characters"))),
+    /** The inviter's reward, in basis points of the invitee's confirmed principal (1000 = 10%). */
+    INVITE_REWARD_BPS: z.coerce.number().int().min(0).max(10_000).default(1000),
+    /** A new account may accept an invite within this many days of its creation. */
+    INVITE_ACCEPT_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+    /** What the invitee must have spent on API usage before the inviter's reward can be transferred. */
+    INVITE_UNLOCK_USD: usd("10"),
+    /** The invitation link shown with an invite code: a page of the platform, with {code} where the code goes. */
+    INVITE_LINK_TEMPLATE: z.string().regex(/^https?:\/\/[^\s{}]*\{code\}[^\s{}]*$/, "an http(s) URL with {code} where the invite code goes").optional(),
     LOW_BALANCE_DEFAULT_USD: usd("5"),
     ORDER_TTL_MINUTES: z.coerce.number().int().min(5).max(10080).default(60),
     SCREENSHOT_MAX_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
@@ -146,6 +158,7 @@ export const SECRET_VARIABLES = [
   "SLACK_APP_TOKEN",
   "DISCORD_TOKEN",
   "GATEWAY_ADMIN_TOKEN",
+  "REDEMPTION_CODE_SECRET",
 ] as const;
 
 /** Webhook secrets are named by the webhooks file; every variable with this prefix is a secret. */
@@ -173,7 +186,7 @@ export function secretValues(source: NodeJS.ProcessEnv = process.env): string[] 
   for (const name of SECRET_VARIABLES) {
     const raw = source[name];
     if (!raw) continue;
-    if (name === "API_KEYS") values.push(...raw.split(",").map((s) => s.trim()).filter((s) => s.length >= 4));
+    if (name === "API_KEYS" || name === "REDEMPTION_CODE_SECRET") values.push(...raw.split(",").map((s) => s.trim()).filter((s) => s.length >= 4));
     else values.push(raw);
     if (name === "DATABASE_URL" || name === "REDIS_URL") {
       const password = /\/\/[^:/]+:([^@]+)@/.exec(raw)?.[1];

@@ -2,6 +2,7 @@ import { recordAudit } from "../audit/recordAudit.ts";
 import type { Tx } from "../db/index.ts";
 import { isUniqueViolation } from "../db/uniqueViolation.ts";
 import { UserError } from "../errors.ts";
+import { reverseInviteRewards } from "../invites/reverseInviteRewards.ts";
 import { formatUsd } from "../ledger/money.ts";
 import { postEntries, type PostingLine } from "../ledger/postEntries.ts";
 import { countPosted } from "../metrics.ts";
@@ -114,6 +115,8 @@ async function payOut(tx: Tx, services: Services, refund: Refund, reference: str
     });
     if (allocation.fullyRefunded) await updateSupportCard(tx, updated, `refunded:${refund.id}`);
   }
+  // The orders now say what was paid back: an invite reward transferred on that principal is taken back.
+  await reverseInviteRewards(tx, { inviteeAccountId: refund.accountId, reference: refund.refundNo, now: services.now() });
 
   const approved = await updateRefund(tx, refund.id, {
     status: "approved",

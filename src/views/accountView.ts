@@ -7,12 +7,16 @@ import { formatUsd } from "../ledger/money.ts";
 import type { Block, Reply } from "../reply.ts";
 import type { Adjustment } from "../support/adjustment.ts";
 import { statusKey } from "../topups/orderStatus.ts";
+import type { AccountInvites } from "../invites/invitesOfAccount.ts";
+import { inviteSupportBlocks } from "./inviteView.ts";
 
 export interface AccountViewData {
   details: AccountDetails;
   match: AccountMatch;
   /** Adjustments and vouchers waiting for a second member. */
   pending: Adjustment[];
+  /** Who invited the account and whom it invited (src/invites). */
+  invites?: AccountInvites;
 }
 
 type Section = (data: AccountViewData, t: Translator) => Block[];
@@ -21,7 +25,7 @@ type Section = (data: AccountViewData, t: Translator) => Block[];
  * What support sees of an account, one section after another. A new kind of fact about an account
  * (invites, refunds) is one more section here, fed by one more field of AccountViewData.
  */
-const SECTIONS: Section[] = [statusSection, balanceSection, identitiesSection, ordersSection, entriesSection, pendingSection];
+const SECTIONS: Section[] = [statusSection, balanceSection, identitiesSection, invitesSection, ordersSection, entriesSection, pendingSection];
 
 export function accountView(data: AccountViewData, t: Translator): Reply {
   const { accountId } = data.details.summary;
@@ -48,6 +52,10 @@ function balanceSection({ details }: AccountViewData, t: Translator): Block[] {
 function identitiesSection({ details }: AccountViewData, t: Translator): Block[] {
   const list = details.identities.map((i) => `${i.platform}:${i.userId}${i.displayName ? ` (${i.displayName})` : ""}`).join(", ");
   return [{ type: "text", text: t("support_tools.account.identities", { list: list || "—" }) }];
+}
+
+function invitesSection({ invites }: AccountViewData, t: Translator): Block[] {
+  return invites ? inviteSupportBlocks(invites, t) : [];
 }
 
 function ordersSection({ details }: AccountViewData, t: Translator): Block[] {

@@ -15,6 +15,7 @@ import { refundMessage } from "./refundMessage.ts";
 import { transferCard } from "./transferCard.ts";
 import { adjustmentCard } from "./adjustmentCard.ts";
 import { findAdjustmentById } from "../support/findAdjustment.ts";
+import { inviteReversalMessage } from "./inviteMessage.ts";
 
 const micros = z.string().regex(/^-?\d+$/).transform(BigInt);
 const candidate = z.object({ orderNo: z.string(), status: z.string() });
@@ -34,6 +35,7 @@ const viewRef = z.discriminatedUnion("view", [
   z.object({ view: z.literal("adjustment_card"), adjustmentId: z.string() }),
   z.object({ view: z.literal("refund_card"), refundId: z.string() }),
   z.object({ view: z.literal("refund_message"), refundId: z.string(), event: z.enum(["approved", "rejected"]) }),
+  z.object({ view: z.literal("invite_reversal"), locale: z.string(), reversed: micros, shortfall: micros, reference: z.string() }),
 ]);
 
 /**
@@ -73,6 +75,8 @@ export function outboxRenderer(services: Services): OutboxRenderer {
         const adjustment = await findAdjustmentById(services.prisma, ref.adjustmentId);
         return adjustment && adjustmentCard(adjustment, { locale: cardOptions.locale, threshold: services.env.ADJUST_APPROVAL_USD });
       }
+      case "invite_reversal":
+        return inviteReversalMessage(resolveLocale(ref.locale), ref);
     }
   };
 }

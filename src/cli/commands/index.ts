@@ -1,5 +1,6 @@
 import type { CliSubcommand } from "../context.ts";
 import { accountCommand } from "./account.ts";
+import { codesCommand } from "./codes.ts";
 import { consoleCommand } from "./console.ts";
 import { gatewayCommand } from "./gateway.ts";
 import { ledgerCommand } from "./ledger.ts";
@@ -19,6 +20,7 @@ export const subcommands: CliSubcommand[] = [
   ledgerCommand,
   accountCommand,
   linkCodeCommand,
+  codesCommand,
   webhooksCommand,
   gatewayCommand,
   rateCommand,
