@@ -3,6 +3,7 @@ import { registry } from "../../commands/index.ts";
 import { translate } from "../../src/i18n.ts";
 import { formatUsd } from "../../src/ledger/money.ts";
 import { parseCommandText } from "../../src/platforms/slack/commandText.ts";
+import { decodeButtonValue } from "../../src/platforms/slack/invocations.ts";
 import { screenshotLinks } from "../../src/platforms/slack/screenshots.ts";
 import { PNG_BYTES } from "../helpers/services.ts";
 import { blockActionsPayload, buttonsIn, interactionBody, postSigned, stateFor, textOf, viewSubmissionPayload, type SlackUser, type SlackView } from "../standins/slack.ts";
@@ -41,6 +42,11 @@ describe("the App Home tab", () => {
     expect(text).toContain(order.orderNo); // recent orders
     expect(text).not.toContain(translate("en", "slack.home.queue_title"));
     const topup = button(home.view.blocks, translate("en", "slack.home.topup"));
+    // The balance reply brings its own Top up button; the Home shows one, at the top.
+    const topups = buttonsIn(home.view.blocks).filter((b) => decodeButtonValue(b.value!).command === "topup");
+    expect(topups).toHaveLength(1);
+    expect(topups[0].action_id).toBe(topup.action_id);
+    expect(buttonsIn(home.view.blocks).map((b) => decodeButtonValue(b.value!).command)).toContain("usage");
 
     // Top up from the Home tab: the form opens in a modal; without a response_url the
     // instructions replace the modal's content.

@@ -44,6 +44,20 @@ describe("the App Home listener", () => {
     expect(decodeButtonValue(button.value)).toEqual({ command: "topup", args: {} });
   });
 
+  it("shows one Top up button when the balance reply brings its own", async () => {
+    const rec = await open(CUSTOMER.id, "home", {
+      reply: (command) => ({
+        blocks: [
+          { type: "text", text: `${command} reply` },
+          { type: "buttons", buttons: [{ label: "Top up", command: "topup", args: {} }, { label: "Usage", command: "usage", args: {} }] },
+        ],
+      }),
+    });
+    const buttons = (rec.published[0].view.blocks as SlackBlock[]).flatMap((b) => (b.type === "actions" ? b.elements : [])).map((e: SlackBlock) => decodeButtonValue(e.value).command);
+    // Home's own Top up, then the balance reply's Usage; history's two repeats are dropped too.
+    expect(buttons).toEqual(["topup", "usage"]);
+  });
+
   it("adds the open queue for a support member", async () => {
     const rec = await open(SUPPORT.id);
     expect(rec.dispatched.map((d) => d.command)).toEqual(["balance", "history", "queue"]);

@@ -40,5 +40,26 @@ async function homeSections(deps: ListenerDeps, caller: Caller): Promise<Block[]
   ];
   const sections = [top, balance.blocks, history.blocks];
   if (queue) sections.push([{ type: "header", text: t("slack.home.queue_title") }, ...queue.blocks]);
-  return sections;
+  return withoutRepeatedButtons(sections);
+}
+
+/**
+ * The parts are command replies made to stand alone (the balance reply carries its own Top up
+ * button), so on one page a button that does what an earlier one does is dropped: the Home shows
+ * one Top up button, at the top.
+ */
+function withoutRepeatedButtons(sections: Block[][]): Block[][] {
+  const seen = new Set<string>();
+  return sections.map((blocks) =>
+    blocks.flatMap((block): Block[] => {
+      if (block.type !== "buttons") return [block];
+      const buttons = block.buttons.filter((b) => {
+        const key = JSON.stringify([b.command, b.args]);
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+      return buttons.length > 0 ? [{ ...block, buttons }] : [];
+    }),
+  );
 }
