@@ -80,9 +80,14 @@ const sign = (extra: Partial<SignedPostOptions> = {}): SignedPostOptions => ({ s
 
 /** `/credits <text>` typed by a user, signed as Slack signs it. */
 export async function slash(h: SlackHarness, user: SlackUser, text: string, extra: Partial<SignedPostOptions> = {}) {
+  return slashAs(h, "/credits", user, text, extra);
+}
+
+/** A signed slash command under the named command (`/credits-admin` for the support tools). */
+export async function slashAs(h: SlackHarness, command: string, user: SlackUser, text: string, extra: Partial<SignedPostOptions> = {}) {
   const responseUrl = h.standIn.newResponseUrl("commands");
   const triggerId = h.standIn.issueTrigger();
-  const body = slashCommandBody({ teamId: h.standIn.teamId, user, command: "/credits", text, responseUrl, triggerId, channelId: "C0GENERAL01" });
+  const body = slashCommandBody({ teamId: h.standIn.teamId, user, command, text, responseUrl, triggerId, channelId: "C0GENERAL01" });
   const response = await postSigned(h.events, body, sign(extra));
   return { response, responseUrl, triggerId };
 }
