@@ -301,10 +301,15 @@ async function longStorm(ctx: RunContext, services: Services, slack: SlackStandI
       platform === "slack"
         ? { slack: slackDelivery!.deliverer }
         : { discord: createDiscordDeliverer(services, { token: ctx.secrets.DISCORD_TOKEN, supportChannelId: DISCORD.supportChannelId, api: discord.apiUrl, budget: new InvalidRequestBudget() }) };
+    // Time is compressed only where the outbox waits (its backoff): a wait the platform asked for
+    // (Retry-After, at most a couple of seconds here) is waited for real, because discord.js keeps
+    // its own clock of a limited bucket and refuses locally until it has passed. Bounded: 60 rounds.
     let attempts = 0;
-    for (; attempts < 30; attempts++) {
+    for (; attempts < 60; attempts++) {
       const row = await services.prisma.outboxMessage.findUniqueOrThrow({ where: { dedupeKey: key } });
       if (row.status !== "pending") break;
+      const asked = row.nextAttemptAt.getTime() - Date.now();
+      if (asked > 0 && asked <= 2_500) await new Promise((r) => setTimeout(r, asked));
       await services.prisma.outboxMessage.update({ where: { dedupeKey: key }, data: { nextAttemptAt: new Date(Date.now() - 1000), lockedUntil: null } });
       await deliverDue({ prisma: services.prisma, deliverers, render: outboxRenderer(services) });
     }
