@@ -1,12 +1,25 @@
 import { registry } from "../../commands/index.ts";
+import type { Registry } from "../../src/core/dispatch.ts";
+import type { Locale } from "../../src/i18n.ts";
 import { scriptLines } from "../../src/platforms/console/index.ts";
 import { ConsoleSession } from "../../src/platforms/console/session.ts";
 import type { Services } from "../../src/services.ts";
 
+export interface ConsoleScriptOptions {
+  customer: string;
+  support: string;
+  /** Another set of commands (a test's own), instead of the real registry. */
+  registry?: Registry;
+  locale?: Locale;
+  /** Draw bold as a terminal would (ANSI); scripts are plain, as a pipe is. */
+  ansi?: boolean;
+}
+
 /** Replays a script through the console surface's non-interactive mode and returns what it printed. */
-export async function runConsole(services: Services, lines: string[], who = { customer: "alice", support: "sam" }): Promise<string> {
+export async function runConsole(services: Services, lines: string[], who: ConsoleScriptOptions = { customer: "alice", support: "sam" }): Promise<string> {
   const out: string[] = [];
-  const session = new ConsoleSession(services, registry, scriptLines(lines), (text) => out.push(text), { echo: true, ...who });
+  const { registry: commands = registry, ...options } = who;
+  const session = new ConsoleSession(services, commands, scriptLines(lines), (text) => out.push(text), { echo: true, ...options });
   await session.run();
   return out.join("\n");
 }
