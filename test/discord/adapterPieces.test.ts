@@ -1,4 +1,4 @@
-import { ButtonStyle, ComponentType } from "discord.js";
+import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponentWithCustomId } from "discord.js";
 import { describe, expect, it } from "vitest";
 import { CUSTOM_ID_MAX, CustomIdTooLong, decodeCustomId, encodeCustomId } from "../../src/platforms/discord/customId.ts";
 import { renderMessage, renderModal } from "../../src/platforms/discord/render.ts";
@@ -72,7 +72,7 @@ describe("renderer", () => {
     expect(file).toMatchObject({ type: ComponentType.Label, description: "PNG, JPEG, WebP or GIF", component: { type: ComponentType.FileUpload, custom_id: "screenshot", min_values: 1, max_values: 1, required: true } });
   });
 
-  it("keeps within Discord's limits: long text truncated, 5 buttons a row, repeated custom_ids made unique, confirm → ask first", async () => {
+  it("keeps within Discord's limits: long text truncated, fields past 25 in the next embed, 5 buttons a row, repeated custom_ids made unique, confirm → ask first", async () => {
     const reply: Reply = {
       blocks: [
         { type: "header", text: "H".repeat(300) },
@@ -89,16 +89,19 @@ describe("renderer", () => {
       ],
     };
     const message = await renderMessage(reply);
+    const rows = message.components as APIActionRowComponent<APIButtonComponentWithCustomId>[];
     expect(message.embeds[0].title!.length).toBe(256);
     expect(message.embeds[0].fields).toHaveLength(25);
     expect(message.embeds[0].fields!.every((f) => f.value.length <= 1024)).toBe(true);
-    expect(message.embeds[1].description).toBe("after the fields");
-    expect(message.components.map((r) => r.components.length)).toEqual([5, 3]);
-    const ids = message.components.flatMap((r) => r.components.map((c) => c.custom_id));
+    // Past 25 fields the rest go on in the next embed rather than disappear.
+    expect(message.embeds[1].fields).toHaveLength(5);
+    expect(message.embeds[2].description).toBe("after the fields");
+    expect(rows.map((r) => r.components.length)).toEqual([5, 3]);
+    const ids = rows.flatMap((r) => r.components.map((c) => c.custom_id));
     expect(new Set(ids).size).toBe(ids.length);
     expect(decodeCustomId(ids[6])?.invocation).toEqual({ command: "cancel", args: { order: "CD-0" } });
     expect(ids[7]).toBe("ck:confirm:order=CD-9");
-    expect(message.components[1].components[1].style).toBe(ButtonStyle.Danger);
+    expect(rows[1].components[1].style).toBe(ButtonStyle.Danger);
   });
 
   it("a short text reply is plain content, as Discord users expect", async () => {

@@ -270,7 +270,8 @@ describe("Discord: the top-up lifecycle through the real discord.js client", () 
     expect(dmRow.lastError).toContain("50007");
 
     const newInSupport = h.standIn.messagesIn(IDS.supportChannelId).slice(notesBefore);
-    const note = newInSupport.find((m) => m.content.includes(`<@${customer.id}>`));
+    // The user's id as code: reply text mentions nobody (it would read as a ping to support).
+    const note = newInSupport.find((m) => m.content.includes(`\`${customer.id}\``));
     expect(note).toBeDefined();
     expect(note!.content).toContain(orderNo);
 

@@ -27,6 +27,9 @@ export function createDiscordBot(services: Services, registry: Registry, options
   const budget = options.budget ?? new InvalidRequestBudget();
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
+    // No reply of the bot mentions anyone: whatever a text holds, nobody is pinged by it. Each
+    // body sets this too; the default covers any answer that does not.
+    allowedMentions: { parse: [], repliedUser: false },
     // An interaction token lives 15 minutes, so waiting out a short rate limit is right here;
     // a long one is better reported than silently waited on.
     rest: restOptions(options.api, { rejectOnRateLimit: (limit) => limit.retryAfter > 10_000 }),

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { DiscordAPIError, HTTPError, RateLimitError, REST, Routes, type APIChannel, type APIMessage } from "discord.js";
+import { code } from "../../core/markup.ts";
 import { translate } from "../../i18n.ts";
 import { cardKeyOf, type Deliverer, type DeliveryOutcome, type OutboxMessageView } from "../../notify/outbox.ts";
 import { textReply, type Reply } from "../../reply.ts";
 import type { Services } from "../../services.ts";
-import { renderMessage, restBody } from "./render.ts";
+import { renderMessage, renderMessages, restBody, type RenderedMessage } from "./render.ts";
 import { createDeliveryRest, InvalidRequestBudget } from "./rest.ts";
 
 /** Discord's JSON error codes that decide what the outbox does next. */
@@ -41,9 +42,23 @@ export function createDiscordDeliverer(services: Services, options: DiscordDeliv
    * Discord answers a second create with the same nonce (an attempt after a worker died between
    * Discord's answer and the settle) with the message the first one made, for a few minutes.
    */
-  async function post(channelId: string, message: OutboxMessageView): Promise<APIMessage> {
-    const { body, files } = restBody(await renderMessage(message.payload, services.files));
-    return (await rest.post(Routes.channelMessages(channelId), { body: { ...body, nonce: outboxNonce(message.dedupeKey), enforce_nonce: true }, files })) as APIMessage;
+  async function post(channelId: string, message: RenderedMessage, nonceKey: string): Promise<APIMessage> {
+    const { body, files } = restBody(message);
+    return (await rest.post(Routes.channelMessages(channelId), { body: { ...body, nonce: outboxNonce(nonceKey), enforce_nonce: true }, files })) as APIMessage;
+  }
+
+  /** A support card is one message, edited in place later: always one classic message. */
+  async function postCard(channelId: string, message: OutboxMessageView): Promise<APIMessage> {
+    return post(channelId, await renderMessage(message.payload, services.files), message.dedupeKey);
+  }
+
+  /**
+   * A direct message or a note: every message the reply takes (renderMessages), each with a nonce
+   * of its own, so that an attempt after a partial send creates only what is missing.
+   */
+  async function postAll(channelId: string, message: OutboxMessageView): Promise<void> {
+    const parts = await renderMessages(message.payload, services.files);
+    for (const [index, part] of parts.entries()) await post(channelId, part, index === 0 ? message.dedupeKey : `${message.dedupeKey}#${index}`);
   }
 
   async function dmChannelOf(userId: string): Promise<string> {
@@ -62,15 +77,15 @@ export function createDiscordDeliverer(services: Services, options: DiscordDeliv
       case "dm": {
         if (recipient.type !== "user") return { status: "failed", error: `dm needs a user recipient, got ${recipient.type}` };
         const channelId = await dmChannelOf(recipient.userId);
-        await post(channelId, message);
+        await postAll(channelId, message);
         return { status: "sent" };
       }
       case "support_card": {
-        const posted = await post(options.supportChannelId, message);
+        const posted = await postCard(options.supportChannelId, message);
         return { status: "sent", posted: { channelId: posted.channel_id, messageId: posted.id } };
       }
       case "support_note":
-        await post(options.supportChannelId, message);
+        await postAll(options.supportChannelId, message);
         return { status: "sent" };
       case "card_update": {
         const cardKey = cardKeyOf(message);
@@ -164,7 +179,8 @@ function dmBlockedNote(message: OutboxMessageView, services: Services) {
   const recipient = message.recipient.type === "user" ? message.recipient.userId : "?";
   const locale = services.env.DEFAULT_LOCALE;
   const summary = message.payload.summary ?? "";
-  const text = translate(locale, "discord.dm_blocked", { user: `<@${recipient}>`, summary });
+  // The user's id as code, not a mention: reply text never mentions anyone (markdown.ts escapes `<@…>`).
+  const text = translate(locale, "discord.dm_blocked", { user: code(recipient), summary });
   return {
     dedupeKey: `${message.dedupeKey}:dm-blocked`,
     platform: "discord" as const,

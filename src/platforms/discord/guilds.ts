@@ -1,6 +1,7 @@
 import { InteractionContextType, MessageFlags, type Interaction } from "discord.js";
 import { resolveLocale, translator } from "../../i18n.ts";
 import type { Logger } from "../../log.ts";
+import { discordMarkdown } from "./markdown.ts";
 
 /**
  * Where the bot answers: in a server (guild) only, and only in the configured ones when
@@ -28,5 +29,5 @@ export async function refuseOutside(interaction: Interaction, place: Exclude<Pla
   const t = translator(resolveLocale(interaction.locale));
   const command = `/${context.commandName}`;
   const content = place === "direct_message" ? t("discord.not_here.direct_message", { command }) : t("discord.not_here.other_guild", { command });
-  await interaction.reply({ content, flags: MessageFlags.Ephemeral });
+  await interaction.reply({ content: discordMarkdown(content), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
 }

@@ -5,10 +5,10 @@ import { UserError } from "../../errors.ts";
 import type { FileStore } from "../../files/store.ts";
 import { translator, type Translator } from "../../i18n.ts";
 import { ackLatency } from "../../metrics.ts";
-import type { Invocation, Reply } from "../../reply.ts";
+import type { Block, Invocation, Reply } from "../../reply.ts";
 import { AttachmentDownloadError } from "./attachments.ts";
 import type { ListenerDeps } from "./listeners/deps.ts";
-import { interactionBody, renderButtons, renderMessage, renderModal } from "./render.ts";
+import { interactionBody, renderMessages, renderModal } from "./render.ts";
 
 export type RepliableInteraction = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
 
@@ -63,21 +63,26 @@ async function answer(interaction: RepliableInteraction, reply: Reply, t: Transl
     await interaction.showModal(renderModal(reply.form));
     return;
   }
-  const message = await renderMessage(reply.form ? { ...reply, blocks: reply.blocks.length ? reply.blocks : [{ type: "text", text: reply.form.title }] } : reply, how.files);
   // A modal cannot follow a defer or another modal: a button opens the form instead.
   const reopen = reply.form ? { command: reply.form.command, args: reply.form.args } : reply.error && reply.fieldErrors && how.formInvocation ? how.formInvocation : undefined;
-  if (reopen) {
-    message.components.push(...renderButtons([{ kind: "cd", invocation: reopen, label: t(reply.form ? "discord.form.open" : "discord.form.retry"), style: "primary" }]));
-  }
-  const body = interactionBody(message);
-  if (how.deferred) {
-    await interaction.editReply(body);
-    return;
-  }
+  const blocks: Block[] = reply.form && !reply.blocks.length ? [{ type: "text", text: reply.form.title }] : [...reply.blocks];
+  if (reopen) blocks.push({ type: "buttons", buttons: [{ ...reopen, label: t(reply.form ? "discord.form.open" : "discord.form.retry"), style: "primary" }] });
+
   const fromMessage = interaction.isButton() || (interaction.isModalSubmit() && interaction.isFromMessage());
-  if ((reply.replaceSource || how.replacePrompt) && fromMessage) {
-    await (interaction as ButtonInteraction).update(body);
-    return;
-  }
-  await interaction.reply({ ...body, flags: reply.private === false ? undefined : MessageFlags.Ephemeral });
+  // A deferred click (deferUpdate) edits the message clicked; otherwise only an answer that replaces its source does.
+  const editsSource = how.deferred ? Boolean(how.replacePrompt && interaction.isButton()) : Boolean((reply.replaceSource || how.replacePrompt) && fromMessage);
+  const sourceV2 = fromMessage && Boolean(interaction.message?.flags.has(MessageFlags.IsComponentsV2));
+  // A V2 message never goes back to classic; a classic one is not turned into V2 (its content and
+  // embeds would first have to be emptied): such an answer is posted instead of replacing the source.
+  const [first, ...rest] = await renderMessages({ ...reply, blocks }, how.files, { componentsV2: editsSource && sourceV2 });
+  const replaces = editsSource && Boolean(first.componentsV2) === sourceV2;
+  // A deferred answer was made private when deferred; what follows it stays private too.
+  const visibility = reply.private === false && !how.deferred ? 0 : MessageFlags.Ephemeral;
+
+  if (how.deferred && (replaces || !editsSource)) await interaction.editReply(interactionBody(first));
+  else if (how.deferred) await interaction.followUp(interactionBody(first, visibility));
+  else if (replaces) await (interaction as ButtonInteraction).update(interactionBody(first));
+  else await interaction.reply(interactionBody(first, visibility));
+  // The rest of a reply too long for one message: follow-ups, in order, seen by the same people.
+  for (const message of rest) await interaction.followUp(interactionBody(message, visibility));
 }

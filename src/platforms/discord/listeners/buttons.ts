@@ -3,6 +3,7 @@ import { translator, type Translator } from "../../../i18n.ts";
 import type { Invocation } from "../../../reply.ts";
 import { callerOf } from "../caller.ts";
 import { decodeCustomId } from "../customId.ts";
+import { discordMarkdown } from "../markdown.ts";
 import { renderButtons } from "../render.ts";
 import { respond } from "../respond.ts";
 import type { ListenerDeps } from "./deps.ts";
@@ -18,12 +19,12 @@ export async function onButton(interaction: ButtonInteraction, deps: ListenerDep
   const t = translator(caller.locale);
   const decoded = decodeCustomId(interaction.customId);
   if (!decoded || decoded.kind === "cf") {
-    await interaction.reply({ content: t("discord.stale_button"), flags: MessageFlags.Ephemeral });
+    await interaction.reply({ content: discordMarkdown(t("discord.stale_button")), flags: MessageFlags.Ephemeral });
     return;
   }
   const { kind, invocation } = decoded;
   if (kind === "cx") {
-    await interaction.update({ content: t("discord.confirm.dismissed"), embeds: [], components: [] });
+    await interaction.update({ content: discordMarkdown(t("discord.confirm.dismissed")), embeds: [], components: [] });
     return;
   }
   // Discord has no confirmation dialog: a second, private button stands in for it. Someone who
@@ -42,7 +43,7 @@ function confirmPrompt(t: Translator, interaction: ButtonInteraction, invocation
   const details = Object.values(invocation.args).join(" · ");
   const danger = component.style === ButtonStyle.Danger;
   return {
-    content: t("discord.confirm.prompt", { action: label, details }),
+    content: discordMarkdown(t("discord.confirm.prompt", { action: label, details })),
     components: renderButtons([
       { kind: "cy", invocation, label: t("discord.confirm.yes", { action: label }), style: danger ? "danger" : "primary" },
       { kind: "cx", invocation, label: t("discord.confirm.no"), style: "default" },

@@ -4,6 +4,7 @@ import { translator } from "../../../i18n.ts";
 import { fileFromAttachment } from "../attachments.ts";
 import { callerOf } from "../caller.ts";
 import { decodeCustomId } from "../customId.ts";
+import { discordMarkdown } from "../markdown.ts";
 import { respond } from "../respond.ts";
 import type { ListenerDeps } from "./deps.ts";
 import { listen } from "./listen.ts";
@@ -17,7 +18,7 @@ export async function onModal(interaction: ModalSubmitInteraction, deps: Listene
   const caller = callerOf(interaction, deps.options.supportRoles);
   const decoded = decodeCustomId(interaction.customId);
   if (!decoded || decoded.kind !== "cf") {
-    await interaction.reply({ content: translator(caller.locale)("discord.stale_button"), flags: MessageFlags.Ephemeral });
+    await interaction.reply({ content: discordMarkdown(translator(caller.locale)("discord.stale_button")), flags: MessageFlags.Ephemeral });
     return;
   }
   const { invocation } = decoded;
