@@ -9,8 +9,11 @@ import type { Services } from "../src/services.ts";
 import { loadMethods } from "../src/methods/paymentMethods.ts";
 
 /**
- * `npm run discord:deploy`: registers /credits (DISCORD_COMMAND) with every registry command as a
- * subcommand, by a bulk overwrite — commands removed from the registry disappear from Discord.
+ * `npm run discord:deploy`: registers /credits (DISCORD_COMMAND) with the customer commands as
+ * subcommands and /credits-admin (DISCORD_ADMIN_COMMAND) with the support commands, by a bulk
+ * overwrite — commands removed from the registry disappear from Discord. It needs only what
+ * registering needs: DISCORD_TOKEN, DISCORD_APPLICATION_ID and optionally DISCORD_GUILD_ID; the
+ * support channel and roles are the running bot's business, not the deploy's.
  * DISCORD_GUILD_ID lists the guilds the bot serves: the command is registered in each of them
  * (guild commands appear at once); with none listed, globally. A global registration made before
  * guilds were listed is left alone unless `--clear-global` asks to remove it (another deployment of
@@ -51,7 +54,7 @@ export interface DeployOptions {
 
 export async function deployDiscordCommands(env: Env, registry: Registry = defaultRegistry, options: DeployOptions = {}): Promise<DeployResult> {
   if (!env.DISCORD_TOKEN || !env.DISCORD_APPLICATION_ID) throw new Error("DISCORD_TOKEN and DISCORD_APPLICATION_ID are required to deploy commands");
-  const body = buildCommandBody(registry, { name: env.DISCORD_COMMAND, services: deployServices(env) });
+  const body = buildCommandBody(registry, { name: env.DISCORD_COMMAND, adminName: env.DISCORD_ADMIN_COMMAND, services: deployServices(env) });
   const rest = new REST(restOptions(env.DISCORD_API_URL)).setToken(env.DISCORD_TOKEN);
   const applicationId = env.DISCORD_APPLICATION_ID;
   const scopes = env.DISCORD_GUILD_ID.length ? env.DISCORD_GUILD_ID : ["global"];
@@ -75,19 +78,25 @@ export async function deployDiscordCommands(env: Env, registry: Registry = defau
   return { body, targets };
 }
 
+/** Variables the bot needs and registering does not: their absence does not stop a deploy. */
+export const NOT_NEEDED_TO_DEPLOY = ["DISCORD_SUPPORT_CHANNEL", "DISCORD_SUPPORT_ROLES"] as const;
+
 async function main(): Promise<void> {
-  const env = loadEnv();
+  const env = loadEnv(process.env, { notNeeded: NOT_NEEDED_TO_DEPLOY });
   const clearGlobal = process.argv.slice(2).includes("--clear-global");
   if (clearGlobal && !env.DISCORD_GUILD_ID.length) throw new Error("--clear-global needs DISCORD_GUILD_ID: without guilds the commands are registered globally");
   const result = await deployDiscordCommands(env, defaultRegistry, { clearGlobal });
-  const subcommands = result.body[0] && "options" in result.body[0] ? (result.body[0].options ?? []).map((o) => o.name) : [];
   for (const target of result.targets) {
     if (target.cleared) {
       console.log("Removed the global commands (they may take a few minutes to disappear)");
       continue;
     }
     const scope = target.scope === "global" ? "all guilds (global; may take a few minutes to appear)" : `guild ${target.scope}`;
-    console.log(`Registered /${env.DISCORD_COMMAND} in ${scope} with subcommands: ${subcommands.join(", ")}`);
+    for (const command of result.body) {
+      const subcommands = "options" in command ? (command.options ?? []).map((o) => o.name) : [];
+      const hidden = command.default_member_permissions === "0" ? " (shown to administrators until a server admin allows the support roles)" : "";
+      console.log(`Registered /${command.name} in ${scope}${hidden} with subcommands: ${subcommands.join(", ")}`);
+    }
   }
 }
 

@@ -91,6 +91,8 @@ export const envSchema = z
     DISCORD_GUILD_ID: csv.pipe(z.array(z.string().regex(/^\d{5,25}$/, "a numeric guild id"))),
     DISCORD_API_URL: url.optional(),
     DISCORD_COMMAND: z.string().regex(/^[a-z0-9_-]{1,32}$/, "a command name such as credits").default("credits"),
+    /** The support command on Discord: the support commands as its subcommands, shown only to whom server admins allow. */
+    DISCORD_ADMIN_COMMAND: z.string().regex(/^[a-z0-9_-]{1,32}$/, "a command name such as credits-admin").default("credits-admin"),
 
     CONSOLE_USER: z.string().default("console-customer"),
     CONSOLE_SUPPORT_USER: z.string().default("console-support"),
@@ -135,6 +137,9 @@ export const envSchema = z
     if (env.SLACK_ADMIN_COMMAND === env.SLACK_COMMAND) {
       ctx.addIssue({ code: "custom", path: ["SLACK_ADMIN_COMMAND"], message: "must differ from SLACK_COMMAND" });
     }
+    if (env.DISCORD_ADMIN_COMMAND === env.DISCORD_COMMAND) {
+      ctx.addIssue({ code: "custom", path: ["DISCORD_ADMIN_COMMAND"], message: "must differ from DISCORD_COMMAND" });
+    }
     if (env.GATEWAY_KIND) {
       for (const name of ["GATEWAY_URL", "GATEWAY_ADMIN_TOKEN"] as const) {
         if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required with GATEWAY_KIND" });
@@ -171,13 +176,20 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment; every bad or missing variable is reported at once. Values are never echoed. */
-export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+/**
+ * Parses the environment; every bad or missing variable is reported at once. Values are never echoed.
+ * `notNeeded` names variables a task never reads (discord:deploy registers commands without the
+ * support channel and roles): their problems are not reported, and they are left unset.
+ */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env, options: { notNeeded?: readonly (keyof Env)[] } = {}): Env {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
   const result = envSchema.safeParse(cleaned);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"}: ${issue.message}`);
-  throw new ConfigError(problems);
+  const notNeeded = (name: PropertyKey | undefined) => (options.notNeeded ?? []).some((n) => n === name);
+  const problems = result.error.issues.filter((issue) => !notNeeded(issue.path[0])).map((issue) => `${issue.path.join(".") || "(environment)"}: ${issue.message}`);
+  if (problems.length) throw new ConfigError(problems);
+  // Only checks about unneeded variables failed: the rest parsed alone, without the cross-variable checks that named them.
+  return z.object(envSchema.shape).parse(Object.fromEntries(Object.entries(cleaned).filter(([name]) => !notNeeded(name)))) as Env;
 }
 
 /** The secret values in force, for log redaction. */

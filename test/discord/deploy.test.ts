@@ -2,10 +2,10 @@ import { spawn } from "node:child_process";
 import { ApplicationCommandOptionType, ApplicationIntegrationType, InteractionContextType } from "discord.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
-import { deployDiscordCommands } from "../../scripts/discord-deploy.ts";
+import { deployDiscordCommands, NOT_NEEDED_TO_DEPLOY } from "../../scripts/discord-deploy.ts";
 import { ConfigError, loadEnv } from "../../src/config/env.ts";
 import { hasKey, translate } from "../../src/i18n.ts";
-import { discordOptionName } from "../../src/platforms/discord/commandBody.ts";
+import { commandCharacters, discordOptionName, LIMITS } from "../../src/platforms/discord/commandBody.ts";
 import { DiscordStandIn } from "../standins/discord.ts";
 
 const IDS = { token: "deploy-token-0123456789", applicationId: "1290000000000000001", guildId: "1290000000000000002", supportChannelId: "1290000000000000003" };
@@ -38,17 +38,20 @@ function runDeploy(extraEnv: Record<string, string>, args: string[] = []): Promi
   });
 }
 
+/** Only what registering needs: no support channel, no support roles (empty is unset). */
 function envFor(extra: Record<string, string> = {}) {
   return {
     DISCORD_TOKEN: IDS.token,
     DISCORD_APPLICATION_ID: IDS.applicationId,
-    DISCORD_SUPPORT_CHANNEL: IDS.supportChannelId,
-    DISCORD_SUPPORT_ROLES: "1290000000000000010",
+    DISCORD_SUPPORT_CHANNEL: "",
+    DISCORD_SUPPORT_ROLES: "",
     DISCORD_API_URL: standIn.apiUrl,
     LOG_LEVEL: "silent",
     ...extra,
   };
 }
+
+const deployEnv = (extra: Record<string, string> = {}) => loadEnv(envFor(extra), { notNeeded: NOT_NEEDED_TO_DEPLOY });
 
 // Discord's own rules for names and descriptions (Application Commands reference).
 const NAME = /^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u;
@@ -62,36 +65,56 @@ function expectValidDescription(text: string) {
 }
 
 describe("npm run discord:deploy", () => {
-  it("PUTs /credits with every registry command as a subcommand, localized in en-US and zh-CN, in each guild DISCORD_GUILD_ID lists", async () => {
+  it("PUTs /credits (customer commands) and /credits-admin (support commands, hidden by default_member_permissions), localized in en-US and zh-CN, in each guild DISCORD_GUILD_ID lists", async () => {
     const before = standIn.calls.length;
-    const result = await deployDiscordCommands(loadEnv(envFor({ DISCORD_GUILD_ID: `${IDS.guildId}, ${SECOND_GUILD}` })), registry);
+    const result = await deployDiscordCommands(deployEnv({ DISCORD_GUILD_ID: `${IDS.guildId}, ${SECOND_GUILD}` }), registry);
     const puts = standIn.calls.slice(before).filter((c) => c.method === "PUT");
     expect(puts.map((c) => `${c.path} ${c.status}`)).toEqual([
       `/applications/${IDS.applicationId}/guilds/${IDS.guildId}/commands ${200}`,
       `/applications/${IDS.applicationId}/guilds/${SECOND_GUILD}/commands ${200}`,
     ]);
     expect(result.targets.map((t) => [t.scope, t.registered.map((c) => c.name)])).toEqual([
-      [IDS.guildId, ["credits"]],
-      [SECOND_GUILD, ["credits"]],
+      [IDS.guildId, ["credits", "credits-admin"]],
+      [SECOND_GUILD, ["credits", "credits-admin"]],
     ]);
     const body = puts[0].body;
     expect(puts[1].body).toEqual(body);
     expect(body).toEqual(JSON.parse(JSON.stringify(result.body)));
-    expect(body).toHaveLength(1);
+    expect(body).toHaveLength(2);
 
-    const [command] = body;
+    const [command, admin] = body;
+    const customerCommands = registry.commands.filter((c) => c.audience === "customer");
+    const supportCommands = registry.commands.filter((c) => c.audience === "support");
+    expect(customerCommands.length + supportCommands.length).toBe(registry.commands.length);
     expect(command.name).toBe("credits");
-    expect(command.type).toBe(1);
-    // Installed to servers and usable inside a server only: not in the bot's DMs, not in group DMs.
-    expect(command.integration_types).toEqual([ApplicationIntegrationType.GuildInstall]);
-    expect(command.contexts).toEqual([InteractionContextType.Guild]);
+    expect(admin.name).toBe("credits-admin");
+    // The customers' command is for everyone; the support command is shown to administrators only
+    // until a server admin allows other roles ("0": no permission bit opens it).
+    expect(command.default_member_permissions).toBeUndefined();
+    expect(admin.default_member_permissions).toBe("0");
+    expect(command.options.map((o: any) => o.name)).toEqual(customerCommands.map((c) => c.name));
+    expect(admin.options.map((o: any) => o.name)).toEqual(supportCommands.map((c) => c.name));
+    expect(admin.description).toBe(translate("en", "discord.admin_command.description"));
+    expect(admin.description_localizations["zh-CN"]).toBe(translate("zh-CN", "discord.admin_command.description"));
+
+    for (const registered of [command, admin]) {
+      expect(registered.type).toBe(1);
+      // Installed to servers and usable inside a server only: not in the bot's DMs, not in group DMs.
+      expect(registered.integration_types).toEqual([ApplicationIntegrationType.GuildInstall]);
+      expect(registered.contexts).toEqual([InteractionContextType.Guild]);
+      // Discord's limits on one command: what made a single /credits fail to register.
+      expect(registered.options.length).toBeLessThanOrEqual(LIMITS.subcommands);
+      for (const sub of registered.options) {
+        expect(sub.options.length).toBeLessThanOrEqual(LIMITS.options);
+        for (const o of sub.options) expect(o.choices?.length ?? 0).toBeLessThanOrEqual(LIMITS.choices);
+      }
+      expect(commandCharacters(registered)).toBeLessThanOrEqual(LIMITS.characters);
+    }
     expect(command.description).toBe(translate("en", "discord.command.description"));
     expect(command.description_localizations["zh-CN"]).toBe(translate("zh-CN", "discord.command.description"));
-    expect(command.options.map((o: any) => o.name)).toEqual(registry.commands.map((c) => c.name));
-    expect(command.options.length).toBeLessThanOrEqual(25);
 
     for (const definition of registry.commands) {
-      const sub = command.options.find((o: any) => o.name === definition.name);
+      const sub = (definition.audience === "customer" ? command : admin).options.find((o: any) => o.name === definition.name);
       expect(sub.type).toBe(ApplicationCommandOptionType.Subcommand);
       expectValidName(sub.name);
       expect(sub.description).toBe(translate("en", definition.descriptionKey));
@@ -120,6 +143,8 @@ describe("npm run discord:deploy", () => {
           expect(option.name_localizations["zh-CN"]).toBe(translate("zh-CN", `discord.option_names.${definition.name}.${spec.name}`));
           expectValidName(option.name_localizations["zh-CN"]);
         }
+        // An order number is suggested as it is typed (the customer's own open orders, or the queue).
+        if (spec.kind === "string" && spec.name === "order") expect(option.autocomplete).toBe(true);
       }
     }
 
@@ -129,7 +154,7 @@ describe("npm run discord:deploy", () => {
     expect(method.choices.length).toBeGreaterThan(0);
     expect(method.choices.every((c: any) => typeof c.value === "string" && c.name.length <= 100)).toBe(true);
     expect(method.choices.some((c: any) => c.name_localizations?.["zh-CN"])).toBe(true);
-    const reason = command.options.find((o: any) => o.name === "reject").options.find((o: any) => o.name === "reason");
+    const reason = admin.options.find((o: any) => o.name === "reject").options.find((o: any) => o.name === "reason");
     const wrongNetwork = reason.choices.find((c: any) => c.value === "wrong_network");
     expect(wrongNetwork.name).toBe(translate("en", "topups.reject_reason.wrong_network"));
     expect(wrongNetwork.name_localizations["zh-CN"]).toBe(translate("zh-CN", "topups.reject_reason.wrong_network"));
@@ -138,17 +163,35 @@ describe("npm run discord:deploy", () => {
     expect(proof.options.map((o: any) => o.name)).toContain("tx_hash");
   });
 
-  it("registers globally without DISCORD_GUILD_ID, through the npm script itself", async () => {
+  it("registers globally without DISCORD_GUILD_ID, through the npm script itself, with only the token and application id set", async () => {
     const before = standIn.calls.length;
     const { code, stdout, stderr } = await runDeploy({ DISCORD_GUILD_ID: "" });
     expect(stderr.replace(/npm warn.*\n?/g, "")).toBe("");
     expect(code).toBe(0);
-    expect(stdout).toContain("Registered /credits");
+    expect(stdout).toContain("Registered /credits in all guilds");
+    expect(stdout).toContain("Registered /credits-admin in all guilds");
     expect(stdout).not.toContain(IDS.token);
     const puts = standIn.calls.slice(before).filter((c) => c.method === "PUT");
     expect(puts.map((c) => c.path)).toEqual([`/applications/${IDS.applicationId}/commands`]);
-    expect(puts[0].body[0].options.map((o: any) => o.name)).toEqual(registry.commands.map((c) => c.name));
+    expect(puts[0].body.map((c: any) => [c.name, c.default_member_permissions ?? null])).toEqual([["credits", null], ["credits-admin", "0"]]);
+    expect(puts[0].body.flatMap((c: any) => c.options.map((o: any) => o.name)).sort()).toEqual(registry.commands.map((c) => c.name).sort());
     expect(puts[0].body[0].contexts).toEqual([InteractionContextType.Guild]);
+  });
+
+  it("names what is missing when the token or application id is not set, and registers nothing", async () => {
+    const before = standIn.calls.length;
+    const { code, stderr } = await runDeploy({ DISCORD_APPLICATION_ID: "" });
+    expect(code).toBe(1);
+    expect(stderr).toContain("DISCORD_APPLICATION_ID: required with DISCORD_TOKEN");
+    // The bot's own settings are not what registering needs: they are not reported.
+    expect(stderr).not.toContain("DISCORD_SUPPORT_CHANNEL");
+    expect(stderr).not.toContain("DISCORD_SUPPORT_ROLES");
+    expect(standIn.calls.slice(before).filter((c) => c.method === "PUT")).toEqual([]);
+  });
+
+  it("a DISCORD_ADMIN_COMMAND equal to DISCORD_COMMAND is refused: one name cannot be both commands", () => {
+    expect(() => deployEnv({ DISCORD_COMMAND: "billing", DISCORD_ADMIN_COMMAND: "billing" })).toThrow(/DISCORD_ADMIN_COMMAND: must differ from DISCORD_COMMAND/);
+    expect(deployEnv({ DISCORD_COMMAND: "billing", DISCORD_ADMIN_COMMAND: "billing-support" }).DISCORD_ADMIN_COMMAND).toBe("billing-support");
   });
 
   it("registers in each listed guild through the npm script, and with --clear-global removes the global commands", async () => {
@@ -158,13 +201,15 @@ describe("npm run discord:deploy", () => {
     expect(code).toBe(0);
     expect(stdout.trim().split("\n").map((line) => line.replace(/ with subcommands:.*/, ""))).toEqual([
       `Registered /credits in guild ${IDS.guildId}`,
+      `Registered /credits-admin in guild ${IDS.guildId} (shown to administrators until a server admin allows the support roles)`,
       `Registered /credits in guild ${SECOND_GUILD}`,
+      `Registered /credits-admin in guild ${SECOND_GUILD} (shown to administrators until a server admin allows the support roles)`,
       "Removed the global commands (they may take a few minutes to disappear)",
     ]);
     const puts = standIn.calls.slice(before).filter((c) => c.method === "PUT");
     expect(puts.map((c) => [c.path, c.body.length])).toEqual([
-      [`/applications/${IDS.applicationId}/guilds/${IDS.guildId}/commands`, 1],
-      [`/applications/${IDS.applicationId}/guilds/${SECOND_GUILD}/commands`, 1],
+      [`/applications/${IDS.applicationId}/guilds/${IDS.guildId}/commands`, 2],
+      [`/applications/${IDS.applicationId}/guilds/${SECOND_GUILD}/commands`, 2],
       [`/applications/${IDS.applicationId}/commands`, 0],
     ]);
 
@@ -175,11 +220,11 @@ describe("npm run discord:deploy", () => {
   });
 
   it("takes a list of guild ids in DISCORD_GUILD_ID, and refuses anything but snowflakes", () => {
-    expect(loadEnv(envFor({ DISCORD_GUILD_ID: ` ${IDS.guildId} ,${SECOND_GUILD},` })).DISCORD_GUILD_ID).toEqual([IDS.guildId, SECOND_GUILD]);
-    expect(loadEnv(envFor()).DISCORD_GUILD_ID).toEqual([]);
+    expect(deployEnv({ DISCORD_GUILD_ID: ` ${IDS.guildId} ,${SECOND_GUILD},` }).DISCORD_GUILD_ID).toEqual([IDS.guildId, SECOND_GUILD]);
+    expect(deployEnv().DISCORD_GUILD_ID).toEqual([]);
     let error: unknown;
     try {
-      loadEnv(envFor({ DISCORD_GUILD_ID: `${IDS.guildId},my-server` }));
+      deployEnv({ DISCORD_GUILD_ID: `${IDS.guildId},my-server` });
     } catch (err) {
       error = err;
     }

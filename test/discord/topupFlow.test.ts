@@ -375,6 +375,57 @@ describe("Discord: the top-up lifecycle through the real discord.js client", () 
     }
   });
 
+  it("/credits-admin: refused to a member without the support role, nothing written; support's queue gives each order its own section and its own row of buttons, across the reply and follow-ups", async () => {
+    // Ten more orders waiting: two customers, five each (the most one customer may have open).
+    for (const name of ["Queue One", "Queue Two"]) {
+      const customer = newUser(name);
+      for (let i = 0; i < 5; i++) await submittedOrderFor(customer);
+    }
+    const admin = <T extends { data: object }>(payload: T): T => ({ ...payload, data: { ...payload.data, name: "credits-admin" } });
+    const waiting = await h.services.prisma.topupOrder.findMany({ where: { status: "submitted" }, orderBy: [{ submittedAt: "asc" }, { seq: "asc" }] });
+    expect(waiting.length).toBeGreaterThanOrEqual(10);
+
+    // Seeing the command is not the right to run it: dispatch checks the member's roles.
+    const intruder = newUser("Admin Command Intruder");
+    const outboxBefore = await h.services.prisma.outboxMessage.count();
+    const refused = await interact(h.standIn, admin(h.standIn.slashCommand({ user: intruder, roles: [IDS.memberRole] }, "confirm", [{ name: "order", value: waiting[0].orderNo }])));
+    expect(textOf(refused.message)).toContain(translate("en", "errors.not_support"));
+    expect((await h.services.prisma.topupOrder.findUniqueOrThrow({ where: { id: waiting[0].id } })).status).toBe("submitted");
+    expect(await h.services.prisma.outboxMessage.count()).toBe(outboxBefore);
+
+    const payload = admin(h.standIn.slashCommand(asSupport(), "queue"));
+    const answer = expectPrompt(await interact(h.standIn, payload));
+    const shown = waiting.slice(0, 20);
+    const followUps = () => h.standIn.callsTo("POST", new RegExp(`^/webhooks/\\d+/${payload.token}$`)).filter((c) => c.status === 200).map((c) => c.body);
+    const rowsIn = (bodies: any[]) => bodies.flatMap((b) => (b.components ?? []).filter((c: any) => c.type === ComponentType.ActionRow));
+    await h.standIn.waitFor(() => rowsIn([answer.sent, ...followUps()]).length >= shown.length, "every order's row of buttons");
+    const messages = [answer.sent!, ...followUps()];
+    expect(messages.length).toBeGreaterThan(1);
+
+    const sections: { order: string; buttons: string[] }[] = [];
+    for (const message of messages) {
+      expect(message.flags! & MessageFlags.IsComponentsV2).toBe(MessageFlags.IsComponentsV2);
+      expect(message.flags! & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+      const top = message.components as any[];
+      top.forEach((component, index) => {
+        if (component.type !== ComponentType.ActionRow) return;
+        const text: string = top[index - 1].content;
+        const order = /CD-\d{6}/.exec(text.split("\n").at(-1)!)![0];
+        sections.push({ order, buttons: component.components.map((b: any) => b.custom_id) });
+      });
+    }
+    // Every order shown, in queue order, each with the buttons that decide that order and no other.
+    expect(sections.map((s) => s.order)).toEqual(shown.map((o) => o.orderNo));
+    for (const section of sections) expect(section.buttons).toEqual([`ck:confirm:order=${section.order}`, `cd:reject:order=${section.order}`]);
+
+    // A click on a section's button in a follow-up decides that section's order.
+    const last = sections.at(-1)!;
+    const followUpMessage = [...h.standIn.messages.values()].find((m) => (m.components ?? []).some((c: any) => c.components?.some((b: any) => b.custom_id === `ck:confirm:order=${last.order}`)));
+    expect(followUpMessage).toBeDefined();
+    const prompt = await interact(h.standIn, h.standIn.buttonClick(asSupport(), followUpMessage!.id, `ck:confirm:order=${last.order}`));
+    expect(JSON.stringify(prompt.sent)).toContain(`cy:confirm:order=${last.order}`);
+  });
+
   it("no call to Discord failed except the ones the stand-in was told to fail", () => {
     const unexpected = h.standIn.calls.filter((c) => c.status >= 400 && !(c.status === 403 && /^\/channels\/\d+\/messages$/.test(c.path)) && c.status !== 429);
     expect(unexpected.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual([]);

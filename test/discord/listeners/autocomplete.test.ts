@@ -64,7 +64,7 @@ describe("Discord autocomplete listener", () => {
     // Nothing typed yet: every choice, exactly as `/credits topup method` declares them.
     discord.requests.length = 0;
     discord.receive(autocomplete(customer, "topup", [stringOption("method", "", true)]));
-    const body = buildCommandBody(deps.registry, { name: "credits", services: deps.services })[0] as RESTPostAPIChatInputApplicationCommandsJSONBody;
+    const body = buildCommandBody(deps.registry, { name: "credits", adminName: "credits-admin", services: deps.services })[0] as RESTPostAPIChatInputApplicationCommandsJSONBody;
     const topup = body.options!.find((o) => o.name === "topup") as APIApplicationCommandSubcommandOption;
     const method = topup.options!.find((o) => o.name === "method") as { choices: unknown[] };
     expect(await suggested()).toEqual(method.choices);
@@ -117,7 +117,23 @@ describe("Discord autocomplete listener", () => {
     expect((await suggested()).map((c) => c.value)).toEqual(["v3", "v30", "v31", "v32", "v33", "v34", "v35", "v36", "v37", "v38", "v39"]);
   });
 
-  it("asks its sources in order: the first that knows the option answers (how order numbers will plug in)", async () => {
+  it("answers within Discord's 3 s even when a source is slow: no suggestions, and a warning in the log", async () => {
+    const never = () => new Promise<undefined>(() => undefined);
+    const deps = listening({ ...unitDeps(), options: { ...unitDeps().options, autocompleteBudgetMs: 100 } }, [never]);
+    const started = Date.now();
+    discord.receive(autocomplete(customer, "cancel", [stringOption("order", "1", true)]));
+    expect(await suggested()).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(deps.logLines.some((l) => l.msg.includes("autocomplete answered empty") && l.command === "cancel")).toBe(true);
+  });
+
+  it("serves the support command too: a subcommand of /credits-admin is suggested for like one of /credits", async () => {
+    listening();
+    discord.receive(autocomplete({ user: discordUser("Sup"), roles: [IDS.supportRole] }, "reject", [stringOption("order", "CD-1"), stringOption("reason", "wrong", true)], "credits-admin"));
+    expect((await suggested()).map((c) => c.value)).toContain("wrong_network");
+  });
+
+  it("asks its sources in order: the first that knows the option answers", async () => {
     const asked: AutocompleteRequest[] = [];
     const orderNumbers = (request: AutocompleteRequest) => {
       asked.push(request);

@@ -3,7 +3,8 @@ import type { Caller, CommandDefinition, OptionSpec } from "../../../core/comman
 import type { Services } from "../../../services.ts";
 import { callerOf } from "../caller.ts";
 import { discordOptionName, localizedChoices } from "../commandBody.ts";
-import type { ListenerDeps } from "./deps.ts";
+import { orderNumbers } from "../orderNumbers.ts";
+import { isOurCommand, type ListenerDeps } from "./deps.ts";
 import { listen } from "./listen.ts";
 
 /** Discord shows at most 25 suggestions. */
@@ -21,7 +22,7 @@ export interface AutocompleteRequest {
 
 /**
  * One way of suggesting values: it answers the options it knows (possibly with none) and returns
- * undefined for the others, which go to the next source. Order numbers, for instance, will be one.
+ * undefined for the others, which go to the next source.
  */
 export type AutocompleteSource = (request: AutocompleteRequest) => Promise<APIApplicationCommandOptionChoice<string>[] | undefined> | APIApplicationCommandOptionChoice<string>[] | undefined;
 
@@ -34,7 +35,13 @@ export const declaredChoices: AutocompleteSource = ({ option, typed, services })
   );
 };
 
-export const AUTOCOMPLETE_SOURCES: readonly AutocompleteSource[] = [declaredChoices];
+export const AUTOCOMPLETE_SOURCES: readonly AutocompleteSource[] = [orderNumbers, declaredChoices];
+
+/**
+ * Discord drops an autocomplete answer later than 3 s after the interaction; suggestions not found
+ * by then are worth less than an answer (the user keeps typing, and asks again).
+ */
+export const AUTOCOMPLETE_BUDGET_MS = 2000;
 
 export function register(client: Client, deps: ListenerDeps, sources: readonly AutocompleteSource[] = AUTOCOMPLETE_SOURCES): void {
   listen(client, deps, "autocomplete", (i): i is AutocompleteInteraction => i.isAutocomplete(), (interaction, d) => onAutocomplete(interaction, d, sources));
@@ -42,8 +49,23 @@ export function register(client: Client, deps: ListenerDeps, sources: readonly A
 
 export async function onAutocomplete(interaction: AutocompleteInteraction, deps: ListenerDeps, sources: readonly AutocompleteSource[] = AUTOCOMPLETE_SOURCES): Promise<void> {
   const request = requestOf(interaction, deps);
-  const choices = request ? await suggest(request, sources) : [];
+  const choices = request ? await withinBudget(suggest(request, sources), deps, request) : [];
   await interaction.respond(choices.slice(0, AUTOCOMPLETE_MAX).map(toDiscordJs));
+}
+
+async function withinBudget(pending: Promise<APIApplicationCommandOptionChoice<string>[]>, deps: ListenerDeps, request: AutocompleteRequest): Promise<APIApplicationCommandOptionChoice<string>[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), deps.options.autocompleteBudgetMs ?? AUTOCOMPLETE_BUDGET_MS)));
+  try {
+    const found = await Promise.race([pending, late]);
+    if (found) return found;
+    deps.log.warn({ command: request.command.name, option: request.option.name }, "autocomplete answered empty: suggestions not found in time");
+    // Still settled later; a failure then has nobody to tell.
+    pending.catch(() => undefined);
+    return [];
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function suggest(request: AutocompleteRequest, sources: readonly AutocompleteSource[]): Promise<APIApplicationCommandOptionChoice<string>[]> {
@@ -56,7 +78,7 @@ async function suggest(request: AutocompleteRequest, sources: readonly Autocompl
 
 /** The registry's command and option being typed into; null for anything we did not register. */
 function requestOf(interaction: AutocompleteInteraction, deps: ListenerDeps): AutocompleteRequest | null {
-  if (interaction.commandName !== deps.options.commandName) return null;
+  if (!isOurCommand(interaction.commandName, deps.options)) return null;
   const command = deps.registry.find(interaction.options.getSubcommand(false) ?? "");
   const focused = interaction.options.getFocused(true);
   const option = command?.options.find((o) => discordOptionName(o.name) === focused.name);

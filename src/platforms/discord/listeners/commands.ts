@@ -6,10 +6,10 @@ import { fileFromAttachment } from "../attachments.ts";
 import { callerOf } from "../caller.ts";
 import { optionNameFromDiscord } from "../commandBody.ts";
 import { respond } from "../respond.ts";
-import type { ListenerDeps } from "./deps.ts";
+import { isOurCommand, type ListenerDeps } from "./deps.ts";
 import { listen } from "./listen.ts";
 
-/** `/credits <subcommand> …`: the subcommand is the registry command, its options the arguments. */
+/** `/credits <subcommand> …` and `/credits-admin <subcommand> …`: the subcommand is the registry command, its options the arguments. */
 export function register(client: Client, deps: ListenerDeps): void {
   listen(client, deps, "command", (i): i is ChatInputCommandInteraction => i.isChatInputCommand(), onCommand);
 }
@@ -18,7 +18,7 @@ export async function onCommand(interaction: ChatInputCommandInteraction, deps: 
   const caller = callerOf(interaction, deps.options.supportRoles);
   const sub = interaction.options.getSubcommand(false) ?? "";
   await respond(interaction, caller, deps, async () => {
-    if (interaction.commandName !== deps.options.commandName) {
+    if (!isOurCommand(interaction.commandName, deps.options)) {
       return errorReply(translator(caller.locale), new UserError("errors.unknown_command", { name: interaction.commandName.slice(0, 40) }));
     }
     return deps.dispatch(caller, sub, await argsOf(interaction, sub, deps));
