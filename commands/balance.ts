@@ -2,7 +2,7 @@ import { z } from "zod";
 import { accountSummary, balanceFields } from "../src/accounts/accountSummary.ts";
 import { resolveAccount } from "../src/accounts/resolveAccount.ts";
 import { defineCommand } from "../src/core/command.ts";
-import { formatTime } from "../src/core/format.ts";
+import { timeToken } from "../src/core/markup.ts";
 import { formatUsd } from "../src/ledger/money.ts";
 import type { Block } from "../src/reply.ts";
 import { estimateRunway } from "../src/usage/runway.ts";
@@ -36,7 +36,7 @@ export default defineCommand({
         text: [
           t("balance.recent"),
           ...summary.recentEntries.map((e) =>
-            t("balance.entry_line", { time: formatTime(e.createdAt), type: t(`ledger.type.${e.type}`), amount: formatUsd(e.amount), after: formatUsd(e.balanceAfter) }),
+            t("balance.entry_line", { time: timeToken(e.createdAt), type: t(`ledger.type.${e.type}`), amount: formatUsd(e.amount), after: formatUsd(e.balanceAfter) }),
           ),
         ].join("\n"),
       });

@@ -1,13 +1,18 @@
 import { z } from "zod";
 import { resolveAccount } from "../src/accounts/resolveAccount.ts";
 import { defineCommand } from "../src/core/command.ts";
-import { formatTime } from "../src/core/format.ts";
-import { formatUsd } from "../src/ledger/money.ts";
+import { timeToken } from "../src/core/markup.ts";
+import { formatMoney } from "../src/fx/currency.ts";
+import { formatDecimal, formatUsd } from "../src/ledger/money.ts";
 import { findMethod } from "../src/methods/paymentMethods.ts";
 import { listOrders } from "../src/topups/listOrders.ts";
+import type { Order } from "../src/topups/order.ts";
 import { statusKey } from "../src/topups/orderStatus.ts";
 
-/** The Bills table of the seeds: order no., method, quota credited, amount paid, status, time. */
+/**
+ * The Bills table of the seeds: order no., method, amount, status, time. Only an order that was
+ * credited says what was paid and credited; the others show the amount to pay, in what is paid.
+ */
 export default defineCommand({
   name: "history",
   audience: "customer",
@@ -23,15 +28,14 @@ export default defineCommand({
     }
     const lines = orders.map((o) => {
       const method = findMethod(ctx.services.methods, o.methodId);
-      const quota = o.confirmedPrincipal !== null ? formatUsd(o.confirmedPrincipal + (o.confirmedBonus ?? 0n)) : "—";
-      return t("history.line", {
+      const common = {
         order: o.orderNo,
         method: method?.label[ctx.locale] ?? method?.label.en ?? o.methodId,
-        quota,
-        paid: formatUsd(o.confirmedPrincipal ?? o.requestedAmount),
         status: t(statusKey(o.status)),
-        time: formatTime(o.createdAt),
-      });
+        time: timeToken(o.createdAt, "date"),
+      };
+      if (o.confirmedPrincipal === null) return t("history.line_open", { ...common, amount: paidIn(o, o.methodKind === "usdt" ? o.instructedAmount : o.requestedAmount) });
+      return t("history.line_credited", { ...common, paid: paidIn(o, o.confirmedPrincipal), quota: formatUsd(o.confirmedPrincipal + (o.confirmedBonus ?? 0n)) });
     });
     return {
       blocks: [{ type: "header", text: t("history.title") }, { type: "text", text: lines.join("\n") }],
@@ -40,3 +44,10 @@ export default defineCommand({
     };
   },
 });
+
+/** An amount in what the customer pays: USDT on a USDT network, the order's currency at its rate, or dollars. */
+function paidIn(order: Order, usd: bigint): string {
+  if (order.methodKind === "usdt") return `${formatDecimal(usd, 0)} USDT`;
+  if (order.payAmount !== null && order.currency !== "USD") return formatMoney(order.currency, order.payAmount);
+  return formatUsd(usd);
+}

@@ -1,34 +1,31 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command.ts";
-import { formatTime } from "../src/core/format.ts";
-import { formatUsd } from "../src/ledger/money.ts";
-import type { Block } from "../src/reply.ts";
+import { optionalText } from "../src/core/inputs.ts";
+import { UserError } from "../src/errors.ts";
+import { QUEUE_PAGE_SIZE, queuePages, queueView } from "../src/views/queueView.ts";
 
-/** Open submissions, oldest first: what support has to decide. */
+/** Open submissions, oldest first, a page at a time: what support has to decide. */
 export default defineCommand({
   name: "queue",
   audience: "support",
   auditAction: "queue.view",
   descriptionKey: "commands.queue.description",
-  options: [],
-  input: z.object({}),
-  async handle(_input, ctx) {
-    const { t } = ctx;
-    const orders = await ctx.services.prisma.topupOrder.findMany({ where: { status: "submitted" }, orderBy: { submittedAt: "asc" }, take: 20 });
-    if (orders.length === 0) return { blocks: [{ type: "text", text: t("support.queue_empty") }], private: true, summary: t("support.queue_empty") };
-    const blocks: Block[] = [{ type: "header", text: t("support.queue_title", { count: orders.length }) }];
-    for (const o of orders) {
-      blocks.push(
-        { type: "text", text: t("support.queue_line", { order: o.orderNo, method: o.methodId, amount: formatUsd(o.requestedAmount), time: formatTime(o.submittedAt ?? o.createdAt), account: o.accountId }) },
-        {
-          type: "buttons",
-          buttons: [
-            { label: t("topups.card.confirm"), style: "primary", command: "confirm", args: { order: o.orderNo }, confirm: { title: t("topups.card.confirm_title"), text: t("support.queue_confirm_text", { order: o.orderNo }), confirm: t("topups.card.confirm"), deny: t("common.back") } },
-            { label: t("topups.card.reject"), style: "danger", command: "reject", args: { order: o.orderNo } },
-          ],
-        },
-      );
-    }
-    return { blocks, private: true, summary: t("support.queue_title", { count: orders.length }) };
+  options: [{ name: "page", kind: "string", required: false, descriptionKey: "commands.queue.options.page" }],
+  input: z.object({ page: optionalText(8) }),
+  async handle(input, ctx) {
+    const { prisma, methods } = ctx.services;
+    const asked = input.page === undefined ? 1 : /^\d{1,6}$/.test(input.page) ? Number(input.page) : NaN;
+    if (!(asked >= 1)) throw new UserError("errors.invalid_field", { field: "page" }, "page");
+    const where = { status: "submitted" as const };
+    const total = await prisma.topupOrder.count({ where });
+    // Past the end (decisions shrank the queue since the pager was drawn) is the last page, not an empty one.
+    const page = Math.min(asked, queuePages(total));
+    const orders = await prisma.topupOrder.findMany({
+      where,
+      orderBy: [{ submittedAt: "asc" }, { orderNo: "asc" }],
+      skip: (page - 1) * QUEUE_PAGE_SIZE,
+      take: QUEUE_PAGE_SIZE,
+    });
+    return queueView({ orders, total, page }, { methods, locale: ctx.locale }, ctx.t);
   },
 });

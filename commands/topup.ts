@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { resolveAccount } from "../src/accounts/resolveAccount.ts";
 import { defineCommand, type CommandContext } from "../src/core/command.ts";
-import { formatTime } from "../src/core/format.ts";
+import { timeToken } from "../src/core/markup.ts";
 import { optionalText } from "../src/core/inputs.ts";
 import { BASE_CURRENCY, formatMoney, formatRate, payAmountFor } from "../src/fx/currency.ts";
 import { rateInForce } from "../src/fx/rateInForce.ts";
@@ -13,7 +13,7 @@ import { createOrder } from "../src/topups/createOrder.ts";
 import type { Order } from "../src/topups/order.ts";
 import { principalToCredit } from "../src/topups/principalToCredit.ts";
 import { quoteTopup, type TopupQuote } from "../src/topups/quoteTopup.ts";
-import { findMethod, payCurrencyOf, presetPrice, scansLogs, type PaymentMethod, type Preset } from "../src/methods/paymentMethods.ts";
+import { findMethod, payCurrencyOf, presetPrice, scansLogs, type ManualMethod, type PaymentMethod, type Preset } from "../src/methods/paymentMethods.ts";
 import { displayPayAddress } from "../src/topups/paymentTarget.ts";
 import { translator, type Locale } from "../src/i18n.ts";
 
@@ -230,54 +230,52 @@ function instructions(order: Order, method: PaymentMethod, ctx: CommandContext):
       { type: "copy", label: t("topups.instructions.address"), value: displayPayAddress(order, method) },
       {
         type: "fields",
+        // The network is named once, in the line above; the order number once, in the title.
         fields: [
-          { label: t("topups.instructions.network"), value: network },
           { label: t("topups.instructions.minimum"), value: `${formatDecimal(method.minimum, 0)} USDT` },
-          { label: t("topups.instructions.expires"), value: formatTime(order.expiresAt) },
-          { label: t("topups.instructions.order"), value: order.orderNo },
+          { label: t("topups.instructions.expires"), value: deadline(order) },
         ],
       },
     );
     if (method.attribution === "unique-amount") blocks.push({ type: "text", text: t("topups.instructions.unique_amount_note", { amount }) });
-    if (method.attribution === "per-account-address") blocks.push({ type: "text", text: t("topups.instructions.own_address_note", { network }) });
+    if (method.attribution === "per-account-address") blocks.push({ type: "text", text: t("topups.instructions.own_address_note") });
     if (scansLogs(method)) {
       blocks.push({ type: "text", text: t(method.autoConfirm ? "topups.instructions.detected" : "topups.instructions.detected_review", { confirmations: method.confirmations }) });
     }
-    blocks.push({ type: "text", text: t("topups.instructions.network_warning", { network }) });
+    blocks.push({ type: "text", text: t("topups.instructions.network_warning") });
   } else if (order.payAmount !== null && order.fxRate !== null) {
     const pay = formatMoney(order.currency, order.payAmount);
     blocks.push(
       { type: "text", text: t("pricing.instructions.pay", { pay, method: methodLabel(method, ctx.locale) }) },
-      { type: "text", text: method.instructions[ctx.locale] ?? method.instructions.en },
+      ...manualInstructions(order, method, ctx),
       { type: "copy", label: t("pricing.instructions.pay_label"), value: pay },
       {
         type: "fields",
         fields: [
           { label: t("pricing.confirm.rate"), value: t("pricing.card.rate_value", { rate: formatRate(order.fxRate), currency: order.currency }) },
           { label: t("topups.instructions.minimum"), value: formatUsd(method.minimum) },
-          { label: t("topups.instructions.expires"), value: formatTime(order.expiresAt) },
-          { label: t("topups.instructions.order"), value: order.orderNo },
+          { label: t("topups.instructions.expires"), value: deadline(order) },
         ],
       },
       { type: "context", text: t("pricing.instructions.rate_fixed", { currency: order.currency }) },
     );
   } else {
     blocks.push(
-      { type: "text", text: method.instructions[ctx.locale] ?? method.instructions.en },
+      ...manualInstructions(order, method, ctx),
       {
         type: "fields",
         fields: [
           { label: t("topups.instructions.amount"), value: `${amount} ${method.currency}` },
           { label: t("topups.instructions.minimum"), value: `${formatDecimal(method.minimum, 0)} ${method.currency}` },
-          { label: t("topups.instructions.expires"), value: formatTime(order.expiresAt) },
-          { label: t("topups.instructions.order"), value: order.orderNo },
+          { label: t("topups.instructions.expires"), value: deadline(order) },
         ],
       },
     );
   }
   blocks.push(
     { type: "text", text: creditLine(order, method, ctx, { amount, total, principal, bonus }) },
-    { type: "context", text: t("topups.instructions.risk") },
+    // The crypto caveats (networks, chains) are no business of a bank transfer.
+    { type: "context", text: t(method.kind === "usdt" ? "topups.instructions.risk" : "topups.instructions.risk_manual") },
     {
       type: "buttons",
       buttons: [
@@ -287,6 +285,32 @@ function instructions(order: Order, method: PaymentMethod, ctx: CommandContext):
     },
   );
   return { blocks, private: true, summary: t("topups.instructions.title", { order: order.orderNo }) };
+}
+
+/** The payment deadline in the reader's time, and how long is left ("16:23, 29 Nov (in 57 min)"). */
+function deadline(order: Order): string {
+  return `${timeToken(order.expiresAt)} (${timeToken(order.expiresAt, "relative")})`;
+}
+
+/**
+ * Where a manual method's money goes, from its configuration: the method's own words, then the
+ * payee's bank, holder and account number (the number to copy), or a QR code to scan.
+ */
+function manualInstructions(order: Order, method: ManualMethod, ctx: CommandContext): Block[] {
+  const { t } = ctx;
+  const blocks: Block[] = [{ type: "text", text: method.instructions[ctx.locale] ?? method.instructions.en }];
+  const payee = method.payee;
+  if (payee) {
+    const fields = [
+      ...(payee.bankName ? [{ label: t("topups.instructions.bank_name"), value: payee.bankName[ctx.locale] ?? payee.bankName.en }] : []),
+      ...(payee.accountHolder ? [{ label: t("topups.instructions.account_holder"), value: payee.accountHolder }] : []),
+    ];
+    if (fields.length) blocks.push({ type: "fields", fields });
+    if (payee.accountNumber) blocks.push({ type: "copy", label: t("topups.instructions.account_number"), value: payee.accountNumber });
+    if (payee.qrImageUrl) blocks.push({ type: "link", label: t("topups.instructions.qr", { method: methodLabel(method, ctx.locale) }), url: payee.qrImageUrl });
+  }
+  blocks.push({ type: "text", text: t("topups.instructions.reference_hint", { order: order.orderNo }) });
+  return blocks;
 }
 
 /** "10 USDT → 12 USD of credit: …", or for another currency "¥72.10 → $10.00 of credit". */

@@ -163,6 +163,20 @@ export const manualMethodSchema = z.object({
   /** Units of `currency` per USD ("7.21"), for another currency than USD; support's `credit-desk rate set` wins over it. */
   rate: rateSchema.optional(),
   instructions: z.record(z.string(), z.string()).refine((m) => "en" in m, "needs \"en\" instructions"),
+  /**
+   * Where the money goes, shown with the instructions: a bank's name (per language), the account
+   * holder and number, and/or a QR image to scan (an https URL). Without it the instructions alone
+   * must say where to pay.
+   */
+  payee: z
+    .object({
+      bankName: z.record(z.string(), z.string().min(1).max(100)).refine((m) => "en" in m, "needs an \"en\" bank name").optional(),
+      accountHolder: z.string().min(1).max(100).optional(),
+      accountNumber: z.string().min(1).max(64).optional(),
+      qrImageUrl: z.url({ protocol: /^https$/ }).optional(),
+    })
+    .refine((p) => p.accountNumber !== undefined || p.qrImageUrl !== undefined, "needs an accountNumber or a qrImageUrl")
+    .optional(),
 });
 
 export const methodsFileSchema = z.object({

@@ -1,7 +1,7 @@
 import type { AccountDetails } from "../accounts/accountDetails.ts";
 import { balanceFields } from "../accounts/accountSummary.ts";
 import type { AccountMatch } from "../accounts/findAccount.ts";
-import { formatTime } from "../core/format.ts";
+import { timeToken } from "../core/markup.ts";
 import type { Translator } from "../i18n.ts";
 import { formatUsd } from "../ledger/money.ts";
 import type { Block, Reply } from "../reply.ts";
@@ -40,7 +40,7 @@ function statusSection({ details }: AccountViewData, t: Translator): Block[] {
   if (details.status === "active") return [{ type: "text", text: t("support_tools.account.status_active") }];
   const s = details.suspension;
   const text = s
-    ? t("support_tools.account.status_suspended_by", { by: s.by ?? "?", time: formatTime(s.at), reason: s.reason ?? "—" })
+    ? t("support_tools.account.status_suspended_by", { by: s.by ?? "?", time: timeToken(s.at), reason: s.reason ?? "—" })
     : t("support_tools.account.status_suspended");
   return [{ type: "text", text: `⛔ ${text}` }];
 }
@@ -60,7 +60,7 @@ function invitesSection({ invites }: AccountViewData, t: Translator): Block[] {
 
 function ordersSection({ details }: AccountViewData, t: Translator): Block[] {
   if (details.orders.length === 0) return [{ type: "text", text: t("support_tools.account.no_orders") }];
-  const lines = details.orders.map((o) => `• ${o.orderNo} · ${formatUsd(o.requestedAmount)} · ${t(statusKey(o.status))} · ${formatTime(o.createdAt)}`);
+  const lines = details.orders.map((o) => `• ${o.orderNo} · ${formatUsd(o.requestedAmount)} · ${t(statusKey(o.status))} · ${timeToken(o.createdAt, "date")}`);
   return [{ type: "text", text: [t("support_tools.account.orders"), ...lines].join("\n") }];
 }
 
@@ -68,7 +68,7 @@ function entriesSection({ details }: AccountViewData, t: Translator): Block[] {
   const entries = details.summary.recentEntries;
   if (entries.length === 0) return [{ type: "text", text: t("support_tools.account.no_entries") }];
   const lines = entries.map(
-    (e) => `• ${formatTime(e.createdAt)} · ${t(`ledger.type.${e.type}`)} · ${t(`balance.${e.bucket}`)} ${formatUsd(e.amount)} → ${formatUsd(e.balanceAfter)}${e.reference ? ` · ${e.reference}` : ""}`,
+    (e) => `• ${timeToken(e.createdAt)} · ${t(`ledger.type.${e.type}`)} · ${t(`balance.${e.bucket}`)} ${formatUsd(e.amount)} → ${formatUsd(e.balanceAfter)}${e.reference ? ` · ${e.reference}` : ""}`,
   );
   return [{ type: "text", text: [t("support_tools.account.entries"), ...lines].join("\n") }];
 }

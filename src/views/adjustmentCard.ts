@@ -1,4 +1,4 @@
-import { formatTime } from "../core/format.ts";
+import { timeToken } from "../core/markup.ts";
 import { translator, type Locale } from "../i18n.ts";
 import { formatUsd } from "../ledger/money.ts";
 import type { Block, Reply } from "../reply.ts";
@@ -23,7 +23,7 @@ export function adjustmentCard(adjustment: Adjustment, options: { locale: Locale
         { label: t("support_tools.card.account"), value: adjustment.accountId },
         { label: t("support_tools.card.amount"), value: amount },
         { label: t("support_tools.card.bucket"), value: bucket },
-        { label: t("support_tools.card.requested_by"), value: `${requester} · ${formatTime(adjustment.createdAt)}` },
+        { label: t("support_tools.card.requested_by"), value: `${requester} · ${timeToken(adjustment.createdAt)}` },
         { label: t("support_tools.card.status"), value: t(`support_tools.status.${adjustment.status}`) },
       ],
     },

@@ -1,4 +1,4 @@
-import { formatTime } from "../core/format.ts";
+import { timeToken } from "../core/markup.ts";
 import type { Translator } from "../i18n.ts";
 import { formatUsd } from "../ledger/money.ts";
 import type { Block, ButtonSpec, Reply } from "../reply.ts";
@@ -31,7 +31,7 @@ export function auditView(page: AuditPage, t: Translator): Reply {
 
 export function auditLine(row: AuditRow): string {
   const who = row.actorId ? `${row.actorId}${row.platform ? ` (${row.platform})` : ""}` : row.actorType;
-  const parts = [`#${row.id}`, formatTime(row.createdAt), who, row.action, row.outcome];
+  const parts = [`#${row.id}`, timeToken(row.createdAt), who, row.action, row.outcome];
   const detail = detailText(row);
   if (detail) parts.push(detail);
   return clip(parts.join(" · "), AUDIT_LINE_MAX);

@@ -1,5 +1,5 @@
 import { getAddress } from "ethers";
-import { formatTime } from "../core/format.ts";
+import { timeToken } from "../core/markup.ts";
 import { hexToTron } from "../chain/tron.ts";
 import { displayTxHash } from "../chain/txHash.ts";
 import { translator, type Locale } from "../i18n.ts";
@@ -32,7 +32,7 @@ export function transferCard(transfer: TransferCardData, options: { methods: Met
         { label: t("payments.card.amount"), value: amount },
         { label: t("payments.card.from"), value: address(transfer.fromAddress) },
         { label: t("payments.card.to"), value: transfer.accountId ? t("payments.card.to_account", { address: address(transfer.toAddress), account: transfer.accountId }) : address(transfer.toAddress) },
-        { label: t("payments.card.block"), value: `${transfer.blockNumber}${transfer.blockTime ? ` · ${formatTime(transfer.blockTime)}` : ""}` },
+        { label: t("payments.card.block"), value: `${transfer.blockNumber}${transfer.blockTime ? ` · ${timeToken(transfer.blockTime)}` : ""}` },
         { label: t("payments.card.tx_hash"), value: `${hash} #${transfer.logIndex}` },
       ],
     },

@@ -1,3 +1,4 @@
+import { timeToken } from "../core/markup.ts";
 import type { Translator } from "../i18n.ts";
 import { formatDecimal } from "../ledger/money.ts";
 import type { Block } from "../reply.ts";
@@ -82,7 +83,7 @@ export function verdictBlocks(v: TransferVerdict | null, t: Translator, options:
       line(
         v.blockTimeOk,
         "block_time",
-        v.blockTime ? t("chain.value.block_time", { time: v.blockTime.replace("T", " ").replace(/\.\d+Z$/, " UTC"), since: v.notBefore.replace("T", " ").replace(/\.\d+Z$/, " UTC") }) : unknown,
+        v.blockTime ? t("chain.value.block_time", { time: timeToken(new Date(v.blockTime)), since: timeToken(new Date(v.notBefore)) }) : unknown,
       ),
     );
   }
@@ -97,7 +98,7 @@ export function verdictBlocks(v: TransferVerdict | null, t: Translator, options:
   if (v.auto) {
     blocks.push({ type: "context", text: t(`chain.auto.${v.auto.outcome}`, { cap: v.auto.cap ? usdt(v.auto.cap) : "?" }) });
   }
-  blocks.push({ type: "context", text: t("chain.checked_at", { time: v.checkedAt.replace("T", " ").replace(/\.\d+Z$/, " UTC") }) });
+  blocks.push({ type: "context", text: t("chain.checked_at", { time: timeToken(new Date(v.checkedAt)) }) });
   if (options.explorerLink !== false && v.explorerUrl) blocks.push({ type: "link", label: t("chain.explorer"), url: v.explorerUrl });
   return blocks;
 }

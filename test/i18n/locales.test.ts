@@ -2,14 +2,29 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ENTRY_TYPES } from "../../src/ledger/types.ts";
-import { LOCALES, loadCatalog, resolveLocale, translate } from "../../src/i18n.ts";
+import { LOCALES, loadCatalog, pluralCategories, pluralMessages, resolveLocale, translate, translatePlain, type Catalog, type Locale } from "../../src/i18n.ts";
 import { ORDER_STATUSES } from "../../src/topups/orderStatus.ts";
 import { REJECT_REASONS } from "../../src/topups/rejectTopup.ts";
 import { HELP_TOPICS } from "../../commands/help.ts";
 import { registry } from "../../commands/index.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const catalogs = Object.fromEntries(LOCALES.map((l) => [l, loadCatalog(l)]));
+const catalogs = Object.fromEntries(LOCALES.map((l) => [l, loadCatalog(l)])) as Record<Locale, Catalog>;
+const plurals = Object.fromEntries(LOCALES.map((l) => [l, pluralMessages(catalogs[l])])) as Record<Locale, Map<string, Map<string, string>>>;
+
+/** A catalog's keys with each plural message as one key: its forms differ by language. */
+function messageIds(locale: Locale): string[] {
+  const ids = new Set<string>();
+  for (const key of catalogs[locale].keys()) {
+    const id = key.slice(0, key.lastIndexOf("."));
+    ids.add(plurals[locale].has(id) ? id : key);
+  }
+  return [...ids].sort();
+}
+
+function has(locale: Locale, key: string): boolean {
+  return catalogs[locale].has(key) || plurals[locale].has(key);
+}
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -20,11 +35,26 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe("locales", () => {
-  it("English and Simplified Chinese define exactly the same keys", () => {
-    const en = [...catalogs.en.keys()].sort();
-    const zh = [...catalogs["zh-CN"].keys()].sort();
-    expect(zh.filter((k) => !catalogs.en.has(k))).toEqual([]);
-    expect(en.filter((k) => !catalogs["zh-CN"].has(k))).toEqual([]);
+  it("English and Simplified Chinese define exactly the same messages", () => {
+    const en = messageIds("en");
+    const zh = messageIds("zh-CN");
+    expect(zh.filter((k) => !en.includes(k))).toEqual([]);
+    expect(en.filter((k) => !zh.includes(k))).toEqual([]);
+  });
+
+  it("a plural message has every form its language's plural rules ask for", () => {
+    expect(pluralCategories("en")).toEqual(["one", "other"]);
+    expect(pluralCategories("zh-CN")).toEqual(["other"]);
+    const missing: string[] = [];
+    for (const locale of LOCALES) {
+      for (const [id, forms] of plurals[locale]) {
+        for (const category of pluralCategories(locale)) if (!forms.has(category)) missing.push(`${locale}: ${id}.${category}`);
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(plurals.en.has("support.queue.title")).toBe(true);
+    // A group that merely has an "other" member among others is not a plural message.
+    expect(plurals.en.has("topups.reject_reason")).toBe(false);
   });
 
   it("every message key written in the code exists in both locales", () => {
@@ -35,7 +65,7 @@ describe("locales", () => {
       for (const match of text.matchAll(/["'`]([a-z_]+(?:\.[A-Za-z0-9_]+)+)["'`]/g)) {
         const key = match[1];
         if (!areas.has(key.split(".")[0]) || /\.(ts|js|json|png|com|org|io|net)$/.test(key)) continue;
-        for (const locale of LOCALES) if (!catalogs[locale].has(key)) missing.push(`${locale}: ${key} (${path.relative(root, file)})`);
+        for (const locale of LOCALES) if (!has(locale, key)) missing.push(`${locale}: ${key} (${path.relative(root, file)})`);
       }
     }
     expect(missing).toEqual([]);
@@ -49,13 +79,25 @@ describe("locales", () => {
       ...HELP_TOPICS.flatMap((h) => [`help.faq.${h}.question`, `help.faq.${h}.answer`]),
       ...registry.commands.flatMap((c) => [c.descriptionKey, ...c.options.map((o) => o.descriptionKey)]),
     ];
-    for (const locale of LOCALES) expect(keys.filter((k) => !catalogs[locale].has(k)), locale).toEqual([]);
+    for (const locale of LOCALES) expect(keys.filter((k) => !has(locale, k)), locale).toEqual([]);
   });
 
-  it("placeholders are the same in both languages", () => {
-    const params = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-    const differ = [...catalogs.en.entries()].filter(([k, v]) => JSON.stringify(params(v)) !== JSON.stringify(params(catalogs["zh-CN"].get(k) ?? "")));
-    expect(differ.map(([k]) => k)).toEqual([]);
+  it("placeholders, with their formats, are the same in both languages", () => {
+    const params = (s: string) => [...new Set([...s.matchAll(/\{(\w+(?::\w+)?)\}/g)].map((m) => m[1]))].sort();
+    // A plural message's placeholders are those of all its forms ("1 order" may spell the count out).
+    const textOf = (locale: Locale, id: string) => (plurals[locale].has(id) ? [...plurals[locale].get(id)!.values()].join(" ") : (catalogs[locale].get(id) ?? ""));
+    const differ = messageIds("en").filter((id) => JSON.stringify(params(textOf("en", id))) !== JSON.stringify(params(textOf("zh-CN", id))));
+    expect(differ).toEqual([]);
+  });
+
+  it("a placeholder's format names a group that exists: {x:label} a field, {x:status} an order status", () => {
+    const unknown: string[] = [];
+    for (const locale of LOCALES) {
+      for (const [key, text] of catalogs[locale]) {
+        for (const m of text.matchAll(/\{\w+:(\w+)\}/g)) if (m[1] !== "label" && m[1] !== "status") unknown.push(`${locale}: ${key} {…:${m[1]}}`);
+      }
+    }
+    expect(unknown).toEqual([]);
   });
 
   it("picks the user's language from the platform locale and falls back to English", () => {

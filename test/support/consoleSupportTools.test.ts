@@ -44,7 +44,7 @@ describe("account <who>", () => {
       expect(out).toContain(en("support_tools.account.status_active"));
       expect(out).toContain("Trial: $1.00");
       expect(out).toContain("Chat users: console:alice (alice)");
-      expect(out).toContain(`${order} · $20.00 · Paid`);
+      expect(out).toContain(`${order} · $20.00 · Waiting for review`);
       expect(out).toContain("Trial credit · Trial $1.00 → $1.00 · trial-stage-1");
       if (query === order || query === hash) expect(out).toContain(en("support_tools.account.found_by_order", { order }));
     }
