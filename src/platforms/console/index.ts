@@ -26,21 +26,35 @@ export function scriptLines(lines: readonly string[]): LineSource {
   return { next: async () => (i < lines.length ? lines[i++] : null) };
 }
 
+/**
+ * Lines typed at the terminal. Lines that arrive while a command runs (pasted, or typed ahead)
+ * are kept for the next prompts: readline emits every line, and `question()` alone dropped the
+ * ones that came while no question was open.
+ */
 function terminalLines(): LineSource & { close(): void; readline: Interface } {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const typedAhead: string[] = [];
+  let waiting: ((line: string | null) => void) | undefined;
   let closed = false;
-  rl.on("close", () => (closed = true));
+  const hand = (line: string | null) => {
+    const resolve = waiting;
+    waiting = undefined;
+    resolve?.(line);
+  };
+  rl.on("line", (line) => (waiting ? hand(line) : typedAhead.push(line)));
+  rl.on("close", () => {
+    closed = true;
+    hand(null);
+  });
   return {
     readline: rl,
     next: (prompt) =>
       new Promise((resolve) => {
+        if (typedAhead.length > 0) return resolve(typedAhead.shift()!);
         if (closed) return resolve(null);
-        const onClose = () => resolve(null);
-        rl.once("close", onClose);
-        rl.question(prompt, (answer) => {
-          rl.off("close", onClose);
-          resolve(answer);
-        });
+        waiting = resolve;
+        rl.setPrompt(prompt);
+        rl.prompt();
       }),
     close: () => rl.close(),
   };
