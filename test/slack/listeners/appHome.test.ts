@@ -40,6 +40,7 @@ describe("the App Home listener", () => {
     expect(text).toContain(`balance of ${CUSTOMER.id}`);
     expect(text).toContain(`history of ${CUSTOMER.id}`);
     expect(text).not.toContain(translate("en", "slack.home.queue_title"));
+    expect(text).not.toContain("/credits-admin");
     const button = (view.blocks as SlackBlock[]).flatMap((b) => (b.type === "actions" ? b.elements : [])).find((e: SlackBlock) => e.type === "button");
     expect(decodeButtonValue(button.value)).toEqual({ command: "topup", args: {} });
   });
@@ -64,6 +65,7 @@ describe("the App Home listener", () => {
     const text = textOf(rec.published[0].view.blocks as SlackBlock[]);
     expect(text).toContain(translate("en", "slack.home.queue_title"));
     expect(text).toContain(`queue of ${SUPPORT.id}`);
+    expect(text).toContain(translate("en", "slack.home.support_intro", { command: "/credits-admin" }));
   });
 
   it("does nothing when the Messages tab is opened", async () => {

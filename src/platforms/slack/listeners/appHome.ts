@@ -39,7 +39,7 @@ async function homeSections(deps: ListenerDeps, caller: Caller): Promise<Block[]
     { type: "buttons", buttons: [{ label: t("slack.home.topup"), style: "primary", command: "topup", args: {} }] },
   ];
   const sections = [top, balance.blocks, history.blocks];
-  if (queue) sections.push([{ type: "header", text: t("slack.home.queue_title") }, ...queue.blocks]);
+  if (queue) sections.push([{ type: "header", text: t("slack.home.queue_title") }, { type: "context", text: t("slack.home.support_intro", { command: deps.adminCommand }) }, ...queue.blocks]);
   return withoutRepeatedButtons(sections);
 }
 
