@@ -86,13 +86,18 @@ afterAll(async () => {
 
 describe("order-number autocomplete", () => {
   it("a customer is offered their own open orders, newest first, each named by number, amount, status and time; never anyone else's, never a closed one", async () => {
-    const choices = await suggest({ user: alice }, "cancel", "");
+    const choices = await suggest({ user: alice }, "check", "");
     expect(choices.map((c) => c.value)).toEqual([orders.alicePending2, orders.alicePending1, orders.aliceSubmitted]);
     expect(choices[0].name).toMatch(new RegExp(`^${orders.alicePending2} · \\$55\\.00 · `));
     expect(choices.every((c) => c.name.length <= 100 && !c.name.includes("**") && !c.name.includes("⟦"))).toBe(true);
 
-    const bobs = await suggest({ user: bob }, "proof", "");
+    const bobs = await suggest({ user: bob }, "check", "");
     expect(bobs.map((c) => c.value)).toEqual([orders.bobPending, orders.bobSubmitted]);
+  });
+
+  it("cancel and proof offer only orders still pending: a submitted order can be neither cancelled nor proved again", async () => {
+    expect((await suggest({ user: alice }, "cancel", "")).map((c) => c.value)).toEqual([orders.alicePending2, orders.alicePending1]);
+    expect((await suggest({ user: bob }, "proof", "")).map((c) => c.value)).toEqual([orders.bobPending]);
   });
 
   it("filters by what was typed: the number with or without its prefix, in any case; text that cannot be an order number matches nothing", async () => {

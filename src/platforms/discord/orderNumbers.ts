@@ -20,13 +20,20 @@ export function takesOrderNumber(spec: Pick<OptionSpec, "name" | "kind">): boole
 const MAX_CHOICES = 25;
 
 /**
+ * Customer commands that act on an order in one state only: a submitted order can be neither
+ * cancelled nor given another proof, so it is not offered there.
+ */
+const CUSTOMER_STATUSES: Record<string, OrderSearch["statuses"]> = { cancel: ["pending"], proof: ["pending"] };
+
+/**
  * What to suggest for an order number, by the command's audience: a customer sees their own open
- * orders (newest first), support the queue of submissions (longest waiting first), and for
- * reopen, the rejected orders it can act on. Someone who is not support is offered no one's
- * orders in a support command: suggestions never show more than the command would.
+ * orders (newest first; for cancel and proof, those still pending), support the queue of
+ * submissions (longest waiting first), and for reopen, the rejected orders it can act on. Someone
+ * who is not support is offered no one's orders in a support command: suggestions never show more
+ * than the command would.
  */
 function searchFor(command: CommandDefinition, isSupport: boolean): Omit<OrderSearch, "number" | "take" | "accountId"> | null {
-  if (command.audience === "customer") return { statuses: ["pending", "submitted"], sort: "newest" };
+  if (command.audience === "customer") return { statuses: CUSTOMER_STATUSES[command.name] ?? ["pending", "submitted"], sort: "newest" };
   if (!isSupport) return null;
   if (command.name === "reopen") return { statuses: ["rejected"], sort: "newest" };
   return { statuses: ["submitted"], sort: "queue" };
