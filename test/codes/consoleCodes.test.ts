@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { issueLinkCode } from "../../src/accounts/linkCodes.ts";
 import { translate } from "../../src/i18n.ts";
 import type { Services } from "../../src/services.ts";
 import { runConsole } from "../helpers/consoleScript.ts";
@@ -184,6 +185,24 @@ describe("redemption codes through the console", () => {
     clock = new Date(clock.getTime() + WINDOW_MS);
     expect(await runConsole(services, [`redeem ${good.codes[0]}`], as("gil"))).toContain(en("codes.redeemed", { amount: "$8.00", batch: good.batch, balance: "$8.00" }));
     await expectReconciled(services);
+  });
+
+  it("wrong codes count per account, not per chat user: 10 from each of two identities linked to one account, and the 21st try is slowed down", async () => {
+    clock = new Date(Math.ceil(clock.getTime() / WINDOW_MS) * WINDOW_MS + 1000);
+    const good = await makeBatch("6 1");
+    const hal = await customer("hal");
+    const { code: link } = await issueLinkCode(services.prisma, { accountId: hal, now: clock });
+    expect(await runConsole(services, [`link ${link}`], as("hal-phone"))).not.toContain("⚠️");
+    expect(await accountOf(services, "hal-phone")).toBe(hal);
+    const before = await written(services);
+
+    const wrong = (i: number) => `redeem ABCD-EFGH-JKMN-${"23456789ABCDEFGHJKMNPQRSTUVWXYZ"[i]}PQR`;
+    await runConsole(services, Array.from({ length: 10 }, (_, i) => wrong(i)), as("hal"));
+    await runConsole(services, Array.from({ length: 10 }, (_, i) => wrong(i + 10)), as("hal-phone"));
+    expect(await failuresOf(services, hal)).toBe(20);
+    expect(await runConsole(services, [`redeem ${good.codes[0]}`], as("hal-phone"))).toContain(`⚠️ ${en("codes.errors.slow_down", { minutes: 10 })}`);
+    expect(await written(services)).toEqual(before);
+    expect(await promoOf(hal)).toBe(0n);
   });
 
   it("bad batches are refused with the reason and nothing is made; the codes command is support's only", async () => {

@@ -34,7 +34,7 @@ async function confirmedTopup(who: { user: { id: string }; roles: string[]; loca
 }
 
 describe("Discord: invites", () => {
-  it("panel → accept by option → locked transfer refused → spend → transfer; a cycle is refused", async () => {
+  it("panel → accept by option → locked transfer refused → spend → transfer once; a cycle and a self-invite are refused", async () => {
     const inviter = { user: newUser("Li Inviter"), roles: [IDS.memberRole], locale: "zh-CN" };
     const invitee = { user: newUser("Zhao Invitee"), roles: [IDS.memberRole], locale: "zh-CN" };
     const shown = await interact(h.standIn, h.standIn.slashCommand(inviter, "invite"));
@@ -49,6 +49,9 @@ describe("Discord: invites", () => {
     const back = /([A-Z2-9]{4}-[A-Z2-9]{4})/.exec(textOf((await interact(h.standIn, h.standIn.slashCommand(invitee, "invite"))).message))![1];
     const cycle = await interact(h.standIn, h.standIn.slashCommand(inviter, "invite", [{ name: "action", value: "accept" }, { name: "code", value: back }]));
     expect(textOf(cycle.message)).toContain(zh("invites.errors.cycle"));
+    const self = await interact(h.standIn, h.standIn.slashCommand(inviter, "invite", [{ name: "action", value: "accept" }, { name: "code", value: code }]));
+    expect(textOf(self.message)).toContain(zh("invites.errors.self_invite"));
+    expect(await h.services.prisma.invite.count()).toBe(1);
 
     const inviteeAccount = await confirmedTopup(invitee, 40n);
     const locked = await interact(h.standIn, h.standIn.slashCommand(inviter, "invite", [{ name: "action", value: "transfer" }]));
@@ -57,6 +60,8 @@ describe("Discord: invites", () => {
     await spend(h.services, inviteeAccount, 5n * USD);
     const moved = await interact(h.standIn, h.standIn.slashCommand(inviter, "invite", [{ name: "action", value: "transfer" }]));
     expect(textOf(moved.message)).toContain(zh("invites.transferred", { amount: "$2.00", balance: "$2.00" }));
+    const again = await interact(h.standIn, h.standIn.slashCommand(inviter, "invite", [{ name: "action", value: "transfer" }]));
+    expect(textOf(again.message)).toContain(zh("invites.errors.nothing_to_transfer"));
     const identity = await h.services.prisma.chatIdentity.findFirstOrThrow({ where: { platform: "discord", userId: inviter.user.id } });
     expect((await h.services.prisma.ledgerEntry.findMany({ where: { accountId: identity.accountId, type: "referral_reward" } })).map((e) => e.amount)).toEqual([2n * USD]);
     await expectReconciled(h.services);
