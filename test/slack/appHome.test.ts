@@ -43,10 +43,10 @@ describe("the App Home tab", () => {
     expect(text).not.toContain(translate("en", "slack.home.queue_title"));
     const topup = button(home.view.blocks, translate("en", "slack.home.topup"));
     // The balance reply brings its own Top up button; the Home shows one, at the top.
-    const topups = buttonsIn(home.view.blocks).filter((b) => decodeButtonValue(b.value!).command === "topup");
+    const topups = buttonsIn(home.view.blocks).filter((b) => decodeButtonValue(b.value!)?.command === "topup");
     expect(topups).toHaveLength(1);
     expect(topups[0].action_id).toBe(topup.action_id);
-    expect(buttonsIn(home.view.blocks).map((b) => decodeButtonValue(b.value!).command)).toContain("usage");
+    expect(buttonsIn(home.view.blocks).map((b) => decodeButtonValue(b.value!)?.command)).toContain("usage");
 
     // Top up from the Home tab: the form opens in a modal; without a response_url the
     // instructions replace the modal's content.

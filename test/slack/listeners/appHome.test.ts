@@ -54,7 +54,7 @@ describe("the App Home listener", () => {
         ],
       }),
     });
-    const buttons = (rec.published[0].view.blocks as SlackBlock[]).flatMap((b) => (b.type === "actions" ? b.elements : [])).map((e: SlackBlock) => decodeButtonValue(e.value).command);
+    const buttons = (rec.published[0].view.blocks as SlackBlock[]).flatMap((b) => (b.type === "actions" ? b.elements : [])).map((e: SlackBlock) => decodeButtonValue(e.value)?.command);
     // Home's own Top up, then the balance reply's Usage; history's two repeats are dropped too.
     expect(buttons).toEqual(["topup", "usage"]);
   });
