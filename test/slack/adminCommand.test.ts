@@ -52,6 +52,10 @@ describe("the support command /credits-admin", () => {
     const { order } = await submittedTopup(h, alice, "20", 0x5a1);
     const queue = await answerText(slashAs(h, "/credits-admin", support, "queue"));
     expect(queue.text).toContain(order.orderNo);
+    // How long it has waited, counted by each reader's Slack: "12 minutes ago".
+    const submitted = await h.services.prisma.topupOrder.findUniqueOrThrow({ where: { id: order.id } });
+    const waitedSince = submitted.submittedAt ?? submitted.createdAt;
+    expect(queue.text).toContain(`<!date^${Math.floor(waitedSince.getTime() / 1000)}^{ago}|${waitedSince.toISOString().slice(0, 16).replace("T", " ")} UTC>`);
 
     const before = await snapshot(h);
     const refused = await answerText(slashAs(h, "/credits-admin", bob, `confirm ${order.orderNo}`));
