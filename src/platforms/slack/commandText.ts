@@ -32,8 +32,8 @@ export function parseCommandText(text: string, registry: Registry): { command: s
 const ENTITY = /<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>/g;
 
 /**
- * Typed text as the user meant it. A user mention becomes `<@U123>` (one word, the form
- * findAccount and Discord share: the id, not a display name that may be ambiguous or renamed);
+ * Typed text as the user meant it. A user mention stays `<@U123|alice>`, one word that
+ * findAccount reads by its id (not by a display name that may be ambiguous or renamed);
  * a channel `#name`; a special mention `@here`; a link or address the text the user typed (the
  * label; Slack adds `http://` or `mailto:` to the target). Entities are decoded last, so a typed
  * `&lt;` stays as typed.
@@ -42,7 +42,10 @@ export function unescapeSlackText(text: string): string {
   const replaced = text.replace(ENTITY, (whole, sigil: string, target: string, label: string | undefined) => {
     switch (sigil) {
       case "@":
-        return /^[UW][A-Z0-9]+$/.test(target) ? `<@${target}>` : whole;
+        if (!/^[UW][A-Z0-9]+$/.test(target)) return whole;
+        // The name stays for the reader (an audit row says whom support meant) unless it would
+        // split the mention into two words.
+        return label && !/\s/.test(label) ? `<@${target}|${label}>` : `<@${target}>`;
       case "#":
         return label ? `#${label}` : `<#${target}>`;
       case "!":

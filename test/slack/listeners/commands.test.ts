@@ -53,7 +53,9 @@ describe("the slash command listener", () => {
 
   it("reads Slack's escaped mentions, channels, links and entities (should_escape: true)", async () => {
     const rec = await run("account <@U0ALICE01|alice>", {}, "/credits-admin");
-    expect(rec.dispatched[0].args).toEqual({ query: "<@U0ALICE01>" });
+    expect(rec.dispatched[0].args).toEqual({ query: "<@U0ALICE01|alice>" });
+    const spaced = await run("adjust <@U0ALICE01|alice smith> 5 goodwill", {}, "/credits-admin");
+    expect(spaced.dispatched[0].args).toMatchObject({ account: "<@U0ALICE01>", amount: "5" });
     const noted = await run("reject CD-1 other see <#C0SUPPORT1|support> &amp; <https://tronscan.org/#/tx/ab|tronscan.org/#/tx/ab> &lt;3 <mailto:a@b.example|a@b.example> <!here>");
     expect(noted.dispatched[0].args).toEqual({ order: "CD-1", reason: "other", note: "see #support & tronscan.org/#/tx/ab <3 a@b.example @here" });
   });
