@@ -15,10 +15,10 @@ async function identityCount(h: Harness, user: APIUser): Promise<number> {
   return h.services.prisma.chatIdentity.count({ where: { platform: "discord", userId: user.id } });
 }
 
-function expectRefusal(answer: Awaited<ReturnType<typeof interact>>, key: "discord.not_here.direct_message" | "discord.not_here.other_guild", locale: "en" | "zh-CN" = "en") {
+function expectRefusal(answer: Awaited<ReturnType<typeof interact>>, key: "discord.not_here.direct_message" | "discord.not_here.other_guild", locale: "en" | "zh-CN" = "en", command = "/credits") {
   expect(answer.callbackType).toBe(InteractionResponseType.ChannelMessageWithSource);
   expect(answer.sent?.flags ?? 0).toBe((answer.sent?.flags ?? 0) | MessageFlags.Ephemeral);
-  expect(textOf(answer.sent)).toBe(translate(locale, key, { command: "/credits" }));
+  expect(textOf(answer.sent)).toBe(translate(locale, key, { command }));
 }
 
 describe("Discord with DISCORD_GUILD_ID listing the served guilds", () => {
@@ -70,6 +70,9 @@ describe("Discord with DISCORD_GUILD_ID listing the served guilds", () => {
     const user = newUser("Direct Dana");
     expectRefusal(await interact(h.standIn, h.standIn.slashCommand({ user, inDm: true }, "balance")), "discord.not_here.direct_message");
     expectRefusal(await interact(h.standIn, h.standIn.slashCommand({ user, inDm: true, locale: "zh-CN" }, "balance")), "discord.not_here.direct_message", "zh-CN");
+    // The support command is refused the same way, naming the command that was typed.
+    const adminInDm = h.standIn.slashCommand({ user, inDm: true }, "queue");
+    expectRefusal(await interact(h.standIn, { ...adminInDm, data: { ...adminInDm.data, name: "credits-admin" } }), "discord.not_here.direct_message", "en", "/credits-admin");
 
     const made = await interact(h.standIn, h.standIn.slashCommand({ user, roles: [IDS.memberRole] }, "topup", [
       { name: "method", value: "trc20" },

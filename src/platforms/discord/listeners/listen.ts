@@ -4,7 +4,7 @@ import { resolveLocale } from "../../../i18n.ts";
 import { decodeCustomId } from "../customId.ts";
 import { placeOf, refuseOutside } from "../guilds.ts";
 import { interactionBody, renderMessage } from "../render.ts";
-import type { ListenerDeps } from "./deps.ts";
+import { isOurCommand, type ListenerDeps } from "./deps.ts";
 
 export type InteractionKind = "command" | "button" | "modal" | "autocomplete";
 
@@ -24,7 +24,10 @@ export function listen<T extends Interaction>(
   client.on(Events.InteractionCreate, (interaction) => {
     if (!accepts(interaction)) return;
     const place = placeOf(interaction, deps.options.guildIds);
-    const work = place === "served" ? handle(interaction, deps) : refuseOutside(interaction, place, { commandName: deps.options.commandName, log: deps.log });
+    // The refusal names the command the user typed (support typed /credits-admin), or /credits for a click.
+    const typed = interaction.isChatInputCommand() || interaction.isAutocomplete() ? interaction.commandName : undefined;
+    const used = typed && isOurCommand(typed, deps.options) ? typed : deps.options.commandName;
+    const work = place === "served" ? handle(interaction, deps) : refuseOutside(interaction, place, { commandName: used, log: deps.log });
     void work.catch((err: unknown) => answerInternalError(interaction, deps, kind, err));
   });
 }
