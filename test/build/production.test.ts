@@ -115,7 +115,7 @@ async function slug(label: string): Promise<string> {
   return dir;
 }
 
-/** Every bare module name the compiled files import. */
+/** Every bare module name the compiled files import or require (the bundled CommonJS of @prisma/client requires). */
 function bundleImports(dist: string): Set<string> {
   const names = new Set<string>();
   const walk = (dir: string) => {
@@ -124,8 +124,8 @@ function bundleImports(dist: string): Set<string> {
       if (entry.isDirectory()) walk(file);
       else if (/\.m?js$/.test(entry.name)) {
         const text = readFileSync(file, "utf8");
-        for (const m of text.matchAll(/(?:^|[;\n}])\s*(?:import|export)\s[^'"]*?from\s*["']([^"'./][^"']*)["']|\bimport\(\s*["']([^"'./][^"']*)["']\s*\)|^import\s+["']([^"'./][^"']*)["']/gm)) {
-          names.add((m[1] ?? m[2] ?? m[3])!);
+        for (const m of text.matchAll(/(?:^|[;\n}])\s*(?:import|export)\s[^'"]*?from\s*["']([^"'./][^"']*)["']|\bimport\(\s*["']([^"'./][^"']*)["']\s*\)|^import\s+["']([^"'./][^"']*)["']|\brequire\(\s*["']([^"'./][^"']*)["']\s*\)/gm)) {
+          names.add((m[1] ?? m[2] ?? m[3] ?? m[4])!);
         }
       }
     }
