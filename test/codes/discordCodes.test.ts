@@ -78,4 +78,31 @@ describe("Discord: redemption codes", () => {
     expect((await h.services.prisma.balance.findMany({ where: { bucket: "promo" } })).map((b) => b.amount)).toEqual([3n * USD]);
     await expectReconciled(h.services);
   });
+
+  it("a new-accounts code used by an account made a month ago, and a code redeemed twice by one account, are refused in the caller's language with nothing written", async () => {
+    const made = await interact(h.standIn, h.standIn.slashCommand(asSupport, "codes", [
+      { name: "action", value: "create" },
+      { name: "amount", value: "5" },
+      { name: "count", value: "1" },
+      { name: "uses", value: "3" },
+      { name: "eligible", value: "new" },
+    ]));
+    const [code] = codesIn(textOf(made.message));
+    const veteran = { user: newUser("Old Timer"), roles: [IDS.memberRole], locale: "zh-CN" };
+    const fresh = { user: newUser("New Comer"), roles: [IDS.memberRole], locale: "en-US" };
+    await interact(h.standIn, h.standIn.slashCommand(veteran, "balance"));
+    // The account as it would be had it first written a month ago: account age is what the rule reads.
+    const identity = await h.services.prisma.chatIdentity.findFirstOrThrow({ where: { platform: "discord", userId: veteran.user.id } });
+    await h.services.prisma.account.update({ where: { id: identity.accountId }, data: { createdAt: new Date(Date.now() - 30 * 86_400_000) } });
+
+    const first = await interact(h.standIn, h.standIn.slashCommand(fresh, "redeem", [{ name: "code", value: code }]));
+    expect(textOf(first.message)).toContain(en("codes.redeemed", { amount: "$5.00", batch: /RC-\d{6}/.exec(textOf(made.message))![0], balance: "$5.00" }));
+
+    const before = await written(h.services);
+    const old = await interact(h.standIn, h.standIn.slashCommand(veteran, "redeem", [{ name: "code", value: code }]));
+    expect(textOf(old.message)).toContain(zh("codes.errors.not_new", { days: 7 }));
+    const twice = await interact(h.standIn, h.standIn.slashCommand(fresh, "redeem", [{ name: "code", value: code }]));
+    expect(textOf(twice.message)).toContain(en("codes.errors.already_redeemed"));
+    expect(await written(h.services)).toEqual(before);
+  });
 });

@@ -11,11 +11,13 @@ import { accountOf, codesIn, codesStoredInClear, csvRows, expectReconciled, fail
  * `/credits redeem`; the batch is disabled from its Disable button.
  */
 let h: SlackHarness;
+/** Moves the bot's clock forward (expiry, account age); Slack's request signatures keep real time. */
+let shift = 0;
 beforeAll(async () => {
   // Time runs as it does, but from the start of a failure window: the test never straddles two.
   const started = Date.now();
   const anchor = Math.floor(started / 600_000) * 600_000 + 1000;
-  h = await startSlackHarness({ env: { TRIAL_STAGE1_USD: "0" }, now: () => new Date(anchor + Date.now() - started) });
+  h = await startSlackHarness({ env: { TRIAL_STAGE1_USD: "0" }, now: () => new Date(anchor + Date.now() - started + shift) });
 });
 afterEach(async () => {
   await expectReconciled(h.services);
@@ -99,5 +101,24 @@ describe("Slack: redemption codes", () => {
     expect(slowed.text).toContain(en("codes.errors.slow_down", { minutes: 10 }));
     expect(await written(h.services)).toEqual(before);
     expect(await failuresOf(h.services, await accountOf(h.services, gus.id, "slack"))).toBe(20);
+  });
+
+  it("an expired code and a new-accounts code used by an account older than a week are refused, each with its reason, and nothing is written", async () => {
+    const soon = await ask(support, "codes create 2 1 1h");
+    const forNew = await ask(support, "codes create 3 1 30d 1 new");
+    const [expiring] = codesIn(soon.text);
+    const [newOnly] = codesIn(forNew.text);
+    const seq = Number(/RC-(\d{6})/.exec(soon.text)![1]);
+    const { expiresAt } = await h.services.prisma.redemptionBatch.findUniqueOrThrow({ where: { seq } });
+    const olga: SlackUser = { id: "U0REDEEM04", name: "olga" };
+    await ask(olga, "balance");
+    const before = await written(h.services);
+
+    shift += 2 * 3_600_000;
+    expect((await ask(olga, `redeem ${expiring}`)).text).toContain(en("codes.errors.expired", { date: expiresAt.toISOString().slice(0, 10) }));
+    shift += 8 * 86_400_000;
+    expect((await ask(olga, `redeem ${newOnly}`)).text).toContain(en("codes.errors.not_new", { days: 7 }));
+    expect(await written(h.services)).toEqual(before);
+    expect(await failuresOf(h.services, await accountOf(h.services, olga.id, "slack"))).toBe(2);
   });
 });
