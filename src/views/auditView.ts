@@ -21,7 +21,7 @@ export function auditView(page: AuditPage, t: Translator): Reply {
   const title = page.target.kind === "order" ? t("support_tools.audit.title_order", { order: ref }) : t("support_tools.audit.title_account", { id: ref });
   const blocks: Block[] = [{ type: "header", text: title }];
   if (page.rows.length === 0) blocks.push({ type: "text", text: t(page.newest ? "support_tools.audit.empty" : "support_tools.audit.no_more") });
-  for (const row of page.rows) blocks.push({ type: "text", text: auditLine(row) });
+  for (const row of page.rows) blocks.push({ type: "text", text: auditLine(row, t) });
   const buttons: ButtonSpec[] = [];
   if (page.nextBefore !== null) buttons.push({ label: t("support_tools.audit.older"), style: "default", command: "audit", args: { target: ref, before: page.nextBefore.toString() } });
   if (!page.newest) buttons.push({ label: t("support_tools.audit.newest"), style: "default", command: "audit", args: { target: ref, nav: "newest" } });
@@ -29,10 +29,10 @@ export function auditView(page: AuditPage, t: Translator): Reply {
   return { blocks, private: true, summary: title };
 }
 
-export function auditLine(row: AuditRow): string {
+export function auditLine(row: AuditRow, t: Translator): string {
   const who = row.actorId ? `${row.actorId}${row.platform ? ` (${row.platform})` : ""}` : row.actorType;
   const parts = [`#${row.id}`, timeToken(row.createdAt), who, row.action, row.outcome];
-  const detail = detailText(row);
+  const detail = detailText(row, t);
   if (detail) parts.push(detail);
   return clip(parts.join(" · "), AUDIT_LINE_MAX);
 }
@@ -41,7 +41,7 @@ export function auditLine(row: AuditRow): string {
  * The detail in a stable order, amounts as dollars. A refusal by dispatch records the arguments
  * as typed, so those are shown as typed.
  */
-function detailText(row: AuditRow): string {
+function detailText(row: AuditRow, t: Translator): string {
   if (!row.detail) return "";
   const typed = row.outcome === "refused:not_support";
   const keys = Object.keys(row.detail).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
@@ -50,11 +50,40 @@ function detailText(row: AuditRow): string {
     const value = row.detail[key];
     if (value === null || value === undefined || value === "") continue;
     const text = typeof value === "string" ? value : JSON.stringify(value);
-    if (key === "reason" || key === "note") parts.push(`“${clip(text, REASON_MAX)}”`);
-    else if (!typed && MICRO_KEYS.has(key) && /^-?\d+$/.test(text)) parts.push(`${key} ${formatUsd(BigInt(text))}`);
-    else parts.push(`${key} ${clip(text, VALUE_MAX)}`);
+    const name = labelOf(key, t);
+    const word = typed || typeof value !== "string" ? null : wordFor(row, key, value, t);
+    if (word !== null) parts.push(`${name} ${word}`);
+    else if (key === "reason" || key === "note") parts.push(`“${clip(text, REASON_MAX)}”`);
+    else if (!typed && MICRO_KEYS.has(key) && /^-?\d+$/.test(text)) parts.push(`${name} ${formatUsd(BigInt(text))}`);
+    else parts.push(`${name} ${clip(text, VALUE_MAX)}`);
   }
   return parts.join(", ");
+}
+
+/**
+ * A code the domain recorded ("bonus", "pending", "wrong_network") in the reader's words, so support
+ * reads no raw codes; null when the key holds free text or a code with no words.
+ */
+function wordFor(row: AuditRow, key: string, value: string, t: Translator): string | null {
+  const candidates =
+    key === "bucket"
+      ? [`balance.${value}`]
+      : key === "status"
+        ? [`support_tools.status.${value}`, `topups.status.${value}`]
+        : key === "reason" && row.action === "topup.reject"
+          ? [`topups.reject_reason.${value}`]
+          : [];
+  for (const candidate of candidates) {
+    const word = t(candidate);
+    if (word !== candidate) return word;
+  }
+  return null;
+}
+
+/** A detail key by its field name in the reader's language ("bucket" → "余额分类"), or as recorded. */
+function labelOf(key: string, t: Translator): string {
+  const label = t(`fields.${key}`);
+  return label === `fields.${key}` ? key : label;
 }
 
 function rank(key: string): number {
