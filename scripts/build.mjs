@@ -28,8 +28,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outDir = path.resolve(root, process.argv[2] ?? "dist");
 const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
 
-/** The programs, by source file; each compiles to the mirrored path under outDir. */
-const ENTRIES = ["src/main.ts", "src/cli/index.ts"];
+/** The programs, by source file (the Discord command registration too: an operator runs it on a production install); each compiles to the mirrored path under outDir. */
+const ENTRIES = ["src/main.ts", "src/cli/index.ts", "scripts/discord-deploy.ts"];
 /** Files the compiled code reads at run time, copied to the same place under outDir. */
 const ASSETS = ["locales", "prisma/migrations", "src/db/pgliteWorker.mjs"];
 

@@ -209,6 +209,14 @@ describe.skipIf(onPostgres)("npm run build, a production install, then the Procf
     expect(migrate.code).toBe(0);
   });
 
+  it("the Discord command registration runs compiled too: without credentials it names them, exit 1", async () => {
+    const result = await run(["node", "dist/scripts/discord-deploy.js"], dir, env);
+    // Its wording belongs to scripts/discord-deploy.ts; what matters here is that it ran.
+    expect(result.stderr).toContain("DISCORD_TOKEN");
+    expect(result.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find/);
+    expect(result.code).toBe(1);
+  });
+
   it("npm start with NODE_ENV=production and no build: one line saying to run npm run build, exit 1", async () => {
     const bare = tempDir("no-dist");
     mkdirSync(path.join(bare, "scripts"));
