@@ -247,7 +247,7 @@ function instructions(order: Order, method: PaymentMethod, ctx: CommandContext):
     const pay = formatMoney(order.currency, order.payAmount);
     blocks.push(
       { type: "text", text: t("pricing.instructions.pay", { pay, method: methodLabel(method, ctx.locale) }) },
-      ...manualInstructions(order, method, ctx),
+      ...manualInstructions(method, ctx),
       { type: "copy", label: t("pricing.instructions.pay_label"), value: pay },
       {
         type: "fields",
@@ -261,7 +261,7 @@ function instructions(order: Order, method: PaymentMethod, ctx: CommandContext):
     );
   } else {
     blocks.push(
-      ...manualInstructions(order, method, ctx),
+      ...manualInstructions(method, ctx),
       {
         type: "fields",
         fields: [
@@ -296,7 +296,7 @@ function deadline(order: Order): string {
  * Where a manual method's money goes, from its configuration: the method's own words, then the
  * payee's bank, holder and account number (the number to copy), or a QR code to scan.
  */
-function manualInstructions(order: Order, method: ManualMethod, ctx: CommandContext): Block[] {
+function manualInstructions(method: ManualMethod, ctx: CommandContext): Block[] {
   const { t } = ctx;
   const blocks: Block[] = [{ type: "text", text: method.instructions[ctx.locale] ?? method.instructions.en }];
   const payee = method.payee;
@@ -309,7 +309,6 @@ function manualInstructions(order: Order, method: ManualMethod, ctx: CommandCont
     if (payee.accountNumber) blocks.push({ type: "copy", label: t("topups.instructions.account_number"), value: payee.accountNumber });
     if (payee.qrImageUrl) blocks.push({ type: "link", label: t("topups.instructions.qr", { method: methodLabel(method, ctx.locale) }), url: payee.qrImageUrl });
   }
-  blocks.push({ type: "text", text: t("topups.instructions.reference_hint", { order: order.orderNo }) });
   return blocks;
 }
 
