@@ -100,6 +100,12 @@ describe("locales", () => {
     expect(unknown).toEqual([]);
   });
 
+  it("emphasis is **bold**, the markup every renderer reads (src/core/markup.ts): no Slack *x* or _x_ left in a message", () => {
+    const slackish = /(?<![*\w])\*[^*\s][^*\n]*\*(?![*\w])|(?<![_\w])_[^_\s][^_\n]*_(?![_\w])/;
+    const found = LOCALES.flatMap((locale) => [...catalogs[locale].entries()].filter(([, text]) => slackish.test(text)).map(([key]) => `${locale}: ${key}`));
+    expect(found).toEqual([]);
+  });
+
   it("picks the user's language from the platform locale and falls back to English", () => {
     expect(resolveLocale("zh-CN")).toBe("zh-CN");
     expect(resolveLocale("zh_CN")).toBe("zh-CN");
