@@ -19,7 +19,7 @@ export function timeLeftText(t: Translator, balance: bigint, spent24h: bigint): 
   if (spent24h <= 0n) return t("low_balance.time_left.no_usage");
   const hours = (balance * 24n) / spent24h;
   if (hours < 1n) return t("low_balance.time_left.under_hour");
-  if (hours < 48n) return t(hours === 1n ? "low_balance.time_left.hour" : "low_balance.time_left.hours", { count: hours });
+  if (hours < 48n) return t("low_balance.time_left.hours", { count: hours });
   const days = (hours + 12n) / 24n;
   return t("low_balance.time_left.days", { count: days });
 }

@@ -19,7 +19,6 @@ export function runwayText(t: Translator, runway: Runway): string {
     case "days": {
       const daily = formatUsd(runway.dailyAverage);
       if (runway.days === 0n) return t("usage_view.runway.under_day", { daily });
-      if (runway.days === 1n) return t("usage_view.runway.day", { daily });
       return t("usage_view.runway.days", { daily, count: runway.days });
     }
   }

@@ -18,6 +18,14 @@ describe("plural forms (Intl.PluralRules)", () => {
     expect(translate("en", "support.queue.title")).toBe("{count} top-ups waiting for a decision");
   });
 
+  it("the runway texts: 1 hour, 5 hours, 1 day, 3 days; one Chinese form", () => {
+    expect(translate("en", "low_balance.time_left.hours", { count: 1n })).toBe("about 1 hour left");
+    expect(translate("en", "low_balance.time_left.hours", { count: 5n })).toBe("about 5 hours left");
+    expect(translate("zh-CN", "low_balance.time_left.hours", { count: 1n })).toBe("约 1 小时");
+    expect(translate("en", "usage_view.runway.days", { count: 1n, daily: "$2.00" })).toBe("at the last 7 days' spend ($2.00 a day), about 1 day left");
+    expect(translate("en", "usage_view.runway.days", { count: 3n, daily: "$2.00" })).toBe("at the last 7 days' spend ($2.00 a day), about 3 days left");
+  });
+
   it("a plural message is a key like any other: hasKey knows it, a missing one shows its key", () => {
     expect(hasKey("en", "support.queue.title")).toBe(true);
     expect(hasKey("zh-CN", "support.queue.title")).toBe(true);
