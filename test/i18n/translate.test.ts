@@ -44,6 +44,7 @@ describe("formatted placeholders", () => {
     expect(translate("zh-CN", "errors.required", { field: "order" })).toBe("请填写订单号。");
     expect(translate("zh-CN", "errors.invalid_field", { field: "txHash" })).toBe("交易哈希无效。");
     expect(translate("zh-CN", "errors.required", { field: "reason" })).not.toMatch(/reason/);
+    expect(translate("zh-CN", "errors.unreadable_characters", { field: "order" })).toMatch(/^订单号中有无法识别的字符/);
   });
 
   it("a field without a label shows as given rather than disappearing", () => {
