@@ -7,6 +7,7 @@ import { register } from "../../src/platforms/discord/listeners/autocomplete.ts"
 import type { Services } from "../../src/services.ts";
 import { cancelOrder } from "../../src/topups/cancelOrder.ts";
 import { createOrder } from "../../src/topups/createOrder.ts";
+import { rejectTopup } from "../../src/topups/rejectTopup.ts";
 import { submitProof } from "../../src/topups/submitProof.ts";
 import { createTestServices, PNG_BYTES } from "../helpers/services.ts";
 import { autocomplete, callbackOf, discordUser, fakeDiscord, IDS, stringOption, unitDeps, type FakeDiscord } from "./listeners/kit.ts";
@@ -117,6 +118,14 @@ describe("order-number autocomplete", () => {
   it("a member without the support role typing into a support command is offered nothing", async () => {
     expect(await suggest({ user: stranger }, "confirm", "", "credits-admin")).toEqual([]);
     expect(await suggest({ user: alice }, "reject", "", "credits-admin")).toEqual([]);
+  });
+
+  it("reopen offers support the rejected orders; a rejected order leaves the queue", async () => {
+    await rejectTopup(services, { orderRef: orders.bobSubmitted, reason: "wrong_network", decider: { type: "support", platform: "discord", workspaceId: DISCORD_WORKSPACE, userId: support.id } });
+    const asSupport = { user: support, roles: [IDS.supportRole] };
+    expect((await suggest(asSupport, "reopen", "", "credits-admin")).map((c) => c.value)).toEqual([orders.bobSubmitted]);
+    expect((await suggest(asSupport, "confirm", "", "credits-admin")).map((c) => c.value)).toEqual([orders.aliceSubmitted]);
+    expect(await suggest({ user: bob }, "reopen", "", "credits-admin")).toEqual([]);
   });
 
   it("someone without an account is offered nothing, and typing does not create an account", async () => {
