@@ -4,7 +4,11 @@ import { bold, code, timeToken } from "../../src/core/markup.ts";
 import { decodeCustomId } from "../../src/platforms/discord/customId.ts";
 import { discordMarkdown, discordPlain } from "../../src/platforms/discord/markdown.ts";
 import { componentCount, interactionBody, LIMITS, renderMessage, renderMessages, restBody, textLength } from "../../src/platforms/discord/render.ts";
+import { translator } from "../../src/i18n.ts";
+import { parseMethods } from "../../src/methods/paymentMethods.ts";
 import type { Block, Reply } from "../../src/reply.ts";
+import { QUEUE_PAGE_SIZE, queuePages, queueView } from "../../src/views/queueView.ts";
+import { TEST_METHODS_JSON } from "../helpers/services.ts";
 
 /** A queue as a view builds it: a header with the true count, then each order's line and its own row of buttons. */
 function queueReply(count: number, shown = count): Reply {
@@ -80,6 +84,40 @@ describe("Discord queue: one section per order, each with its own labelled row o
     messages.slice(1).forEach((message, index) => {
       expect(message.components[0]).toEqual({ type: ComponentType.TextDisplay, content: `-# (${index + 2}/${messages.length})` });
     });
+  });
+
+  it("the real queue view, 30 waiting in pages of 10, in Chinese too: 30 rows of buttons labelled with their order across the pages, the true count on each page", async () => {
+    const methods = parseMethods(TEST_METHODS_JSON);
+    const waiting = Array.from({ length: 30 }, (_, i) => ({
+      orderNo: `CD-${String(i + 1).padStart(6, "0")}`, methodId: "trc20", requestedAmount: BigInt(i + 10) * 1_000_000n,
+      submittedAt: new Date(Date.UTC(2026, 10, 29, 9, i)), createdAt: new Date(Date.UTC(2026, 10, 29, 8, i)), accountId: `acc-${i}`,
+    }));
+    for (const locale of ["en", "zh-CN"] as const) {
+      const t = translator(locale);
+      const rows: { order: string; labels: string[] }[] = [];
+      for (let page = 1; page <= queuePages(waiting.length); page++) {
+        const orders = waiting.slice((page - 1) * QUEUE_PAGE_SIZE, page * QUEUE_PAGE_SIZE);
+        const messages = await renderMessages(queueView({ orders, total: waiting.length, page }, { methods, locale }, t));
+        const text = messages.flatMap((m) => (m.components as AnyComponent[]).filter((c) => c.type === ComponentType.TextDisplay).map((c) => c.content!)).join("\n");
+        expect(text).toContain(discordMarkdown(t("support.queue.shown", { shown: orders.length, count: 30, page, pages: 3 })));
+        for (const message of messages) {
+          expect(componentCount(message.components)).toBeLessThanOrEqual(LIMITS.v2Components);
+          const top = message.components as AnyComponent[];
+          top.forEach((c, index) => {
+            if (c.type !== ComponentType.ActionRow) return;
+            const decided = c.components!.map((b) => decodeCustomId(b.custom_id!)!.invocation);
+            if (decided.every((inv) => inv.command === "queue")) return; // the pager
+            const order = decided[0].args.order;
+            expect(decided).toEqual([{ command: "confirm", args: { order } }, { command: "reject", args: { order } }]);
+            expect(top[index - 1].content!.split("\n").at(-1)).toContain(`**${order}**`);
+            rows.push({ order, labels: c.components!.map((b) => b.label!) });
+          });
+        }
+      }
+      expect(rows.map((r) => r.order)).toEqual(waiting.map((o) => o.orderNo));
+      for (const row of rows) expect(row.labels).toEqual([t("support.queue.confirm", { order: row.order }), t("support.queue.reject", { order: row.order })].map(discordPlain));
+      for (const row of rows) expect(row.labels.every((label) => label.includes(row.order))).toBe(true);
+    }
   });
 
   it("sends each part with IS_COMPONENTS_V2 and no mentions allowed, as an interaction answer and as a REST message", async () => {
