@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { accountDetails } from "../src/accounts/accountDetails.ts";
-import { findAccount } from "../src/accounts/findAccount.ts";
+import { accountDetails } from "../src/support/accountDetails.ts";
+import { findAccount } from "../src/support/findAccount.ts";
 import { recordAudit } from "../src/audit/recordAudit.ts";
 import { defineCommand } from "../src/core/command.ts";
 import { requiredText } from "../src/core/inputs.ts";

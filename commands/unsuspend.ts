@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { findAccount } from "../src/accounts/findAccount.ts";
+import { findAccount } from "../src/support/findAccount.ts";
 import { defineCommand } from "../src/core/command.ts";
 import { optionalText, requiredText } from "../src/core/inputs.ts";
 import { unsuspendAccount } from "../src/support/unsuspendAccount.ts";

@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { plainText } from "./core/markup.ts";
 
 /**
  * Every customer-facing string lives in locales/<locale>/*.json (one file per area, nested keys
@@ -151,14 +150,6 @@ export function translate(locale: Locale, key: string, params: Params = {}): str
     if (format === "status") return labelIn(locale, "topups.status.", value);
     return value;
   });
-}
-
-/**
- * The message without inline markup, times in UTC: for what leaves chat (the HTTP API's error
- * messages, the CLI, logs), where `**`, backticks and time tokens would show as they are.
- */
-export function translatePlain(locale: Locale, key: string, params: Params = {}): string {
-  return plainText(translate(locale, key, params));
 }
 
 /** Whether the language has this message, as a plain key or as a plural message. */

@@ -6,7 +6,7 @@ import { isUserError } from "../errors.ts";
 import { translate } from "../i18n.ts";
 import { subcommands } from "./commands/index.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, lazyDatabase, UsageError, type CliContext, type CliSubcommand, type Output } from "./context.ts";
-import { printable } from "./printable.ts";
+import { printable } from "../lib/printable.ts";
 
 export interface CliOptions {
   /** The environment to configure from; process.env by default. */

@@ -12,6 +12,8 @@
  * writes them, so views never spell the token out by hand.
  */
 
+import { translate, type Locale, type Params } from "../i18n.ts";
+
 export type TimeStyle = "datetime" | "date" | "relative";
 
 export type Segment =
@@ -79,4 +81,12 @@ export function plainText(text: string): string {
   return parseInline(text)
     .map((s) => (s.kind === "time" ? utcText(s.at, s.style === "date" ? "date" : "datetime") : s.text))
     .join("");
+}
+
+/**
+ * A message without inline markup, times in UTC: for what leaves chat (the HTTP API's error
+ * messages, the CLI, logs), where `**`, backticks and time tokens would show as they are.
+ */
+export function translatePlain(locale: Locale, key: string, params: Params = {}): string {
+  return plainText(translate(locale, key, params));
 }

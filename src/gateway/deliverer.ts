@@ -1,7 +1,7 @@
 import type { PrismaClient } from "../db/index.ts";
 import type { Logger } from "../log.ts";
 import { MAX_ATTEMPTS, type Deliverer, type DeliveryOutcome } from "../notify/outbox.ts";
-import { integrationPayload } from "../webhooks/integrationPayload.ts";
+import { integrationPayload } from "../notify/integrationPayload.ts";
 import { GatewayClient, GatewayRefusedError } from "./client.ts";
 import type { GatewayQuotaChange } from "../generated/prisma/client.ts";
 

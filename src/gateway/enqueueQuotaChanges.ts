@@ -1,7 +1,7 @@
 import type { Tx } from "../db/index.ts";
 import type { EntryType } from "../ledger/types.ts";
 import { enqueue } from "../notify/outbox.ts";
-import { asOutboxPayload } from "../webhooks/integrationPayload.ts";
+import { asOutboxPayload } from "../notify/integrationPayload.ts";
 import { microsToQuota } from "./quota.ts";
 import type { GatewaySettings } from "./settings.ts";
 

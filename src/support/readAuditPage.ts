@@ -1,4 +1,4 @@
-import { findAccount } from "../accounts/findAccount.ts";
+import { findAccount } from "./findAccount.ts";
 import type { Platform } from "../core/command.ts";
 import type { Tx } from "../db/index.ts";
 

@@ -1,6 +1,6 @@
-import type { AccountDetails } from "../accounts/accountDetails.ts";
+import type { AccountDetails } from "../support/accountDetails.ts";
 import { balanceFields } from "../accounts/accountSummary.ts";
-import type { AccountMatch } from "../accounts/findAccount.ts";
+import type { AccountMatch } from "../support/findAccount.ts";
 import { timeToken } from "../core/markup.ts";
 import type { Translator } from "../i18n.ts";
 import { formatUsd } from "../ledger/money.ts";

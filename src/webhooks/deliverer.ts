@@ -3,7 +3,7 @@ import type { Logger } from "../log.ts";
 import type { Deliverer, DeliveryOutcome } from "../notify/outbox.ts";
 import type { WebhookConfig } from "./config.ts";
 import type { WebhookBody, WebhookPayload } from "./events.ts";
-import { integrationPayload } from "./integrationPayload.ts";
+import { integrationPayload } from "../notify/integrationPayload.ts";
 import { ATTEMPT_HEADER, DELIVERY_HEADER, EVENT_HEADER, REDELIVERY_HEADER, signatureHeader, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./signature.ts";
 
 /** Retry-After, in seconds or as an HTTP date, as milliseconds from now (capped at an hour). */

@@ -7,7 +7,7 @@ import { enqueueQuotaChanges } from "../gateway/enqueueQuotaChanges.ts";
 import type { GatewaySettings } from "../gateway/settings.ts";
 import { subscribersOf, type WebhookConfig } from "./config.ts";
 import { EVENT, type WebhookEvent, type WebhookPayload } from "./events.ts";
-import { asOutboxPayload } from "./integrationPayload.ts";
+import { asOutboxPayload } from "../notify/integrationPayload.ts";
 
 /**
  * The event relay: webhooks and gateway quota changes are derived from what the domain has

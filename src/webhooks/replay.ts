@@ -1,7 +1,7 @@
 import type { PrismaClient } from "../db/index.ts";
 import { enqueue, type Recipient } from "../notify/outbox.ts";
 import type { WebhookPayload } from "./events.ts";
-import { asOutboxPayload } from "./integrationPayload.ts";
+import { asOutboxPayload } from "../notify/integrationPayload.ts";
 
 export interface Replayed {
   outboxId: bigint;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/index.ts";
-import { printable } from "../../src/cli/printable.ts";
+import { printable } from "../../src/lib/printable.ts";
 import type { Database } from "../../src/db/index.ts";
 import { post } from "../../src/ledger/index.ts";
 import { openTestDatabase } from "../helpers/db.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { hasKey, translate, translatePlain } from "../../src/i18n.ts";
-import { timeToken } from "../../src/core/markup.ts";
+import { hasKey, translate } from "../../src/i18n.ts";
+import { timeToken, translatePlain } from "../../src/core/markup.ts";
 
 describe("plural forms (Intl.PluralRules)", () => {
   it("English picks one or other by the count; Chinese has one form", () => {

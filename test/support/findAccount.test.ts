@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findAccount } from "../../src/accounts/findAccount.ts";
+import { findAccount } from "../../src/support/findAccount.ts";
 import { UserError } from "../../src/errors.ts";
 import type { Services } from "../../src/services.ts";
 import { createTestServices } from "../helpers/services.ts";

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { formatUsd } from "../../ledger/money.ts";
 import { BUCKETS, emptyBalances, totalOf, type Bucket } from "../../ledger/types.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliSubcommand } from "../context.ts";
-import { printable } from "../printable.ts";
+import { printable } from "../../lib/printable.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

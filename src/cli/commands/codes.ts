@@ -14,7 +14,7 @@ import { formatUsd } from "../../ledger/money.ts";
 import { codesCsv } from "../../views/codesCsv.ts";
 import { batchStatusText, eligibilityText } from "../../views/codesView.ts";
 import { EXIT_OK, UsageError, writeAll, type CliContext, type CliSubcommand } from "../context.ts";
-import { printable } from "../printable.ts";
+import { printable } from "../../lib/printable.ts";
 
 /**
  * `credit-desk codes create|list|show|disable`: batches of redemption codes, as support makes them

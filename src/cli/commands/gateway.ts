@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { LINK_CODE_DEFAULT_TTL_MINUTES, LINK_CODE_MAX_TTL_MINUTES } from "../../accounts/linkCodes.ts";
 import { GatewayLinkError, issueGatewayLinkCode, linkGatewayUser, unlinkGatewayUser } from "../../gateway/links.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliSubcommand } from "../context.ts";
-import { printable } from "../printable.ts";
+import { printable } from "../../lib/printable.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const OPERATOR = "cli";

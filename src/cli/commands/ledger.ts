@@ -3,7 +3,7 @@ import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { EXIT_OK, UsageError, writeAll, type CliSubcommand, type Output } from "../context.ts";
-import { printable } from "../printable.ts";
+import { printable } from "../../lib/printable.ts";
 import { ProgressBar } from "../progress.ts";
 
 const COLUMNS = [

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { issueLinkCode, LINK_CODE_DEFAULT_TTL_MINUTES, LINK_CODE_MAX_TTL_MINUTES } from "../../accounts/linkCodes.ts";
 import { EXIT_OK, UsageError, type CliSubcommand } from "../context.ts";
-import { printable } from "../printable.ts";
+import { printable } from "../../lib/printable.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

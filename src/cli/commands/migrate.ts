@@ -3,7 +3,7 @@ import { MigrationError } from "../../db/migrate.ts";
 import { loadMethods, MethodsConfigError } from "../../methods/paymentMethods.ts";
 import { backfillPaymentTargets, needsPaymentTargets } from "../../topups/backfillPaymentTargets.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliSubcommand } from "../context.ts";
-import { printable } from "../printable.ts";
+import { printable } from "../../lib/printable.ts";
 
 export const migrateCommand: CliSubcommand = {
   name: "migrate",

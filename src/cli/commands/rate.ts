@@ -4,7 +4,7 @@ import { rateInForce, storedRates } from "../../fx/rateInForce.ts";
 import { setRate } from "../../fx/setRate.ts";
 import { loadMethods, MethodsConfigError, payCurrencyOf, type ManualMethod, type MethodsConfig } from "../../methods/paymentMethods.ts";
 import { EXIT_OK, UsageError, type CliContext, type CliSubcommand } from "../context.ts";
-import { printable } from "../printable.ts";
+import { printable } from "../../lib/printable.ts";
 
 /**
  * `credit-desk rate set CNY 7.21` and `credit-desk rate list`: the exchange rate new orders of a

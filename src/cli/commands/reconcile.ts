@@ -1,6 +1,6 @@
 import { reconcile } from "../../ledger/reconcile.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliSubcommand } from "../context.ts";
-import { printable } from "../printable.ts";
+import { printable } from "../../lib/printable.ts";
 
 export const reconcileCommand: CliSubcommand = {
   name: "reconcile",

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import type { WebhookPayload } from "../../webhooks/events.ts";
 import { replayWebhook } from "../../webhooks/replay.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliSubcommand } from "../context.ts";
-import { printable } from "../printable.ts";
+import { printable } from "../../lib/printable.ts";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : "-");
 

@@ -1,4 +1,4 @@
-import { printable } from "../../cli/printable.ts";
+import { printable } from "../../lib/printable.ts";
 import { parseInline, relativeText, utcText } from "../../core/markup.ts";
 import { translator, type Locale } from "../../i18n.ts";
 import type { Block, ButtonSpec, Reply } from "../../reply.ts";

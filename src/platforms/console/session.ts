@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { printable } from "../../cli/printable.ts";
+import { printable } from "../../lib/printable.ts";
 import type { Caller, CommandDefinition } from "../../core/command.ts";
 import { dispatch, zodToFormErrors, type RawArgs, type Registry } from "../../core/dispatch.ts";
 import { resolveLocale, translator, type Locale } from "../../i18n.ts";

@@ -1,4 +1,4 @@
-import type { OutboxMessageView, OutboxPayload } from "../notify/outbox.ts";
+import type { OutboxMessageView, OutboxPayload } from "./outbox.ts";
 
 /**
  * The outbox types its payloads as chat replies or view references; an integration's message

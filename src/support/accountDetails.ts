@@ -1,7 +1,7 @@
 import type { Tx } from "../db/index.ts";
 import { listOrders } from "../topups/listOrders.ts";
 import type { Order } from "../topups/order.ts";
-import { accountSummary, type AccountSummary } from "./accountSummary.ts";
+import { accountSummary, type AccountSummary } from "../accounts/accountSummary.ts";
 
 export type AccountStatus = "active" | "suspended";
 
