@@ -7,7 +7,7 @@ import type { Order } from "../../topups/order.ts";
 import { statusKey } from "../../topups/orderStatus.ts";
 import { searchOrders, type OrderSearch } from "../../topups/searchOrders.ts";
 import type { Services } from "../../services.ts";
-import type { AutocompleteRequest, AutocompleteSource } from "./listeners/autocomplete.ts";
+import type { AutocompleteRequest, AutocompleteSource } from "./autocompleteSource.ts";
 import { discordPlain } from "./markdown.ts";
 import { truncate } from "./render.ts";
 

@@ -1,8 +1,7 @@
 import type { APIApplicationCommandOptionChoice, ApplicationCommandOptionChoiceData, AutocompleteInteraction, Client } from "discord.js";
-import type { Caller, CommandDefinition, OptionSpec } from "../../../core/command.ts";
-import type { Services } from "../../../services.ts";
 import { callerOf } from "../caller.ts";
 import { discordOptionName, localizedChoices } from "../commandBody.ts";
+import type { AutocompleteRequest, AutocompleteSource } from "../autocompleteSource.ts";
 import { orderNumbers } from "../orderNumbers.ts";
 import { isOurCommand, type ListenerDeps } from "./deps.ts";
 import { listen } from "./listen.ts";
@@ -10,21 +9,7 @@ import { listen } from "./listen.ts";
 /** Discord shows at most 25 suggestions. */
 export const AUTOCOMPLETE_MAX = 25;
 
-/** The option being typed into, and by whom. */
-export interface AutocompleteRequest {
-  command: CommandDefinition;
-  option: OptionSpec;
-  /** What the user has typed so far. */
-  typed: string;
-  caller: Caller;
-  services: Services;
-}
-
-/**
- * One way of suggesting values: it answers the options it knows (possibly with none) and returns
- * undefined for the others, which go to the next source.
- */
-export type AutocompleteSource = (request: AutocompleteRequest) => Promise<APIApplicationCommandOptionChoice<string>[] | undefined> | APIApplicationCommandOptionChoice<string>[] | undefined;
+export type { AutocompleteRequest, AutocompleteSource };
 
 /** Options that declare fixed choices offer those whose label (in any locale) or value contains what was typed. */
 export const declaredChoices: AutocompleteSource = ({ option, typed, services }) => {
