@@ -11,11 +11,25 @@ const agents = {
   "https:": new https.Agent({ keepAlive: true, maxSockets: 64 }),
 };
 
-export function postJson(url: string, body: unknown, timeoutMs = 10_000): Promise<void> {
+export async function postJson(url: string, body: unknown, timeoutMs = 10_000): Promise<void> {
   const target = new URL(url);
   const transport = target.protocol === "https:" ? https : target.protocol === "http:" ? http : null;
-  if (!transport) return Promise.reject(new Error(`response_url with protocol ${target.protocol}`));
+  if (!transport) throw new Error(`response_url with protocol ${target.protocol}`);
   const payload = Buffer.from(JSON.stringify(body));
+  try {
+    await send(transport, target, payload, timeoutMs);
+  } catch (err) {
+    // A kept-alive connection the server closed just as we reused it fails before the request
+    // was read (Node's documented keep-alive race): the answer was never delivered, so it is
+    // sent once more, on a fresh connection. Anything else is not retried: it may have arrived.
+    if (!(err instanceof StaleConnection)) throw err;
+    await send(transport, target, payload, timeoutMs);
+  }
+}
+
+class StaleConnection extends Error {}
+
+function send(transport: typeof http | typeof https, target: URL, payload: Buffer, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = transport.request(
       target,
@@ -32,7 +46,10 @@ export function postJson(url: string, body: unknown, timeoutMs = 10_000): Promis
       },
     );
     req.on("timeout", () => req.destroy(new Error("response_url timed out")));
-    req.on("error", reject);
+    req.on("error", (err: NodeJS.ErrnoException) => {
+      const stale = req.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE");
+      reject(stale ? new StaleConnection(`response_url: ${err.code} on a reused connection`) : err);
+    });
     req.end(payload);
   });
 }
