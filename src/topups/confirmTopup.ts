@@ -78,7 +78,7 @@ function checkOverride(services: Services, order: Order, principal: bigint): voi
   const method = findMethod(services.methods, order.methodId);
   if (!method) return;
   const ceiling = method.maximum > order.instructedAmount ? method.maximum : order.instructedAmount;
-  if (principal > ceiling) throw new UserError("errors.amount_above_maximum", { maximum: formatDecimal(method.maximum, 0) }, "amount");
+  if (principal > ceiling) throw new UserError("errors.amount_above_maximum", { maximum: formatUsd(method.maximum) }, "amount");
 }
 
 /** A support member never decides an order of their own account; the refusal is recorded. */

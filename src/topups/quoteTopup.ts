@@ -137,7 +137,7 @@ function markCurrency(mark: string, methodCurrency: string): string | null {
 
 /** Minimum and maximum are USD; for another currency the message shows both. */
 function checkLimits(method: PaymentMethod, requested: bigint, currency: string, fxRate: bigint | null): void {
-  const shown = (usd: bigint) => (fxRate === null ? formatDecimal(usd, 0) : `${formatUsd(usd)} (${formatMoney(currency, payAmountFor(usd, fxRate, currency))})`);
+  const shown = (usd: bigint) => (fxRate === null ? formatUsd(usd) : `${formatUsd(usd)} (${formatMoney(currency, payAmountFor(usd, fxRate, currency))})`);
   if (requested < method.minimum) throw new UserError("errors.amount_below_minimum", { minimum: shown(method.minimum) }, "amount");
   if (requested > method.maximum) throw new UserError("errors.amount_above_maximum", { maximum: shown(method.maximum) }, "amount");
 }

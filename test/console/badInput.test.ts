@@ -46,7 +46,7 @@ describe("bad input gets its own message and writes nothing", () => {
     ["-5", "The amount must be positive."],
     ["1e3", "“1e3” is not an amount."],
     ["10.1234567", "Use at most 6 digits after the decimal point."],
-    ["9.99", "The minimum for this method is 10."],
+    ["9.99", "The minimum for this method is $10.00."],
   ];
   for (const [amount, message] of amountCases) {
     it(`topup amount ${amount}`, async () => {

@@ -163,6 +163,8 @@ describe("Discord markdown from reply markup", () => {
       "\\<@123456789012345678\\> @\u200beveryone @\u200bhere \\<#1\\> \\[click\\](https://evil.example) \\~\\~x\\~\\~ \\|\\|spoiler\\|\\|",
     );
     expect(discordMarkdown("# Heading\n> quote\n-# small\n1. list")).toBe("\\# Heading\n\\> quote\n\\-# small\n1\\. list");
+    // A number and a dot without a space after them is no list: an exchange rate reads as written.
+    expect(discordMarkdown("7.21 CNY = 1 USD\n10. ten")).toBe("7.21 CNY = 1 USD\n10\\. ten");
     // A URL stays clickable: nothing inside it is escaped.
     expect(discordMarkdown("see https://tronscan.org/#/transaction/ab_cd")).toBe("see https://tronscan.org/#/transaction/ab_cd");
   });

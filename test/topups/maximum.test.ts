@@ -33,7 +33,7 @@ describe("amounts have an upper bound everywhere", () => {
   it("topup card 99999999999999 is refused with the maximum, not an internal error, and nothing is written", async () => {
     const before = await counts();
     const out = await runConsole(services, ["topup bank 99999999999999"]);
-    expect(out).toContain(`⚠️ ${translate("en", "errors.amount_above_maximum", { maximum: "100,000" })}`);
+    expect(out).toContain(`⚠️ ${translate("en", "errors.amount_above_maximum", { maximum: "$100,000.00" })}`);
     expect(out).not.toContain(translate("en", "errors.internal", { traceId: "" }).slice(0, 20));
     expect(await counts()).toEqual(before);
   });
@@ -42,7 +42,7 @@ describe("amounts have an upper bound everywhere", () => {
     const order = lastOrderNo(await runConsole(services, ["topup bank 100", "1", "BANK-MAX-0001", png]));
     const before = await counts();
     const out = await runConsole(services, ["/as support", `confirm ${order} 99999999999999`]);
-    expect(out).toContain(`⚠️ ${translate("en", "errors.amount_above_maximum", { maximum: "100,000" })}`);
+    expect(out).toContain(`⚠️ ${translate("en", "errors.amount_above_maximum", { maximum: "$100,000.00" })}`);
     expect(await counts()).toEqual(before);
     const fine = await runConsole(services, ["/as support", `confirm ${order} 90`]);
     expect(fine).toContain(`Order ${order} confirmed`);

@@ -21,8 +21,11 @@ export function discordTime(at: Date, style: TimeStyle): string {
  * backslash itself. Discord renders a backslash before any ASCII punctuation as that character.
  */
 const INLINE_SPECIAL = /[\\*_~`|[\]<>]/g;
-/** Lines that start with these become headings, quotes, lists or subtext (`-#`). */
-const LINE_START = /^(\s*)([#>+-]|\d+\.)/;
+/**
+ * Lines that start with these become headings, quotes, lists or subtext (`-#`). A number and a
+ * dot make a list only when a space follows ("1. item"); "7.21 CNY" stays as it is.
+ */
+const LINE_START = /^(\s*)([#>+-]|\d+\.(?=\s|$))/;
 /** A URL stays as written: an escape inside it would break the link Discord makes of it. */
 const URL = /https?:\/\/[^\s<>]+/g;
 /** @everyone and @here do not ping with allowed_mentions, but a zero-width space keeps them plain text too (as discord.js's cleanContent does). */
