@@ -112,6 +112,7 @@ async function slug(label: string): Promise<string> {
   expect(built.code).toBe(0);
   for (const file of ["package.json", "package-lock.json", "Procfile"]) copyFileSync(path.join(ROOT, file), path.join(dir, file));
   cpSync(path.join(ROOT, "scripts"), path.join(dir, "scripts"), { recursive: true });
+  cpSync(path.join(ROOT, "bin"), path.join(dir, "bin"), { recursive: true });
   return dir;
 }
 
@@ -205,6 +206,13 @@ describe.skipIf(onPostgres)("npm run build, a production install, then the Procf
     const web = await serve(["node", "scripts/start.mjs", "web"], dir, env);
     expect(web.health).toBe(200);
     const migrate = await run(["node", "scripts/start.mjs", "--cli", "migrate"], dir, env);
+    expect(migrate.stdout).toMatch(/database is up to date/);
+    expect(migrate.code).toBe(0);
+  });
+
+  it("the credit-desk command (package.json's bin) runs dist/ with NODE_ENV=production", async () => {
+    const migrate = await run(["node", "bin/credit-desk.mjs", "migrate"], dir, env);
+    expect(migrate.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find/);
     expect(migrate.stdout).toMatch(/database is up to date/);
     expect(migrate.code).toBe(0);
   });
