@@ -21,7 +21,7 @@ export function methodsFile(json: unknown = TEST_METHODS_JSON): string {
 }
 
 /**
- * Starts `npm run <role>` the way the Procfile does (tsx src/main.ts <role>), with exactly the
+ * Starts src/main.ts <role> from the sources (the Procfile runs the same entry compiled, from dist/), with exactly the
  * environment given (and PATH/HOME), its stdout and stderr captured line by line.
  */
 export function startProcess(role: string, env: Record<string, string>, capture: LogCapture, label: string): ChildProcess {

@@ -12,7 +12,7 @@ const MESSAGES = 240;
 const RECIPIENTS = 24;
 
 /**
- * kill -9 of a real outbox worker (`tsx src/main.ts worker`, as the Procfile runs it) in the
+ * kill -9 of a real outbox worker (src/main.ts worker, the Procfile's entry, from the sources) in the
  * middle of delivery, twice, against the Slack stand-in; a third worker finishes. Every message
  * must be delivered (none lost), and once (none twice).
  */
