@@ -1,5 +1,5 @@
 import { recordAudit } from "../audit/recordAudit.ts";
-import { formatTime } from "../core/format.ts";
+import { timeToken } from "../core/markup.ts";
 import { UserError } from "../errors.ts";
 import { trialStageKey } from "../ledger/grantTrialStage.ts";
 import { IdempotencyConflictError, postEntries, type PostingResult } from "../ledger/postEntries.ts";
@@ -28,7 +28,7 @@ export async function grantSecondTrialStage(services: Services, input: { account
     const posting = await services.prisma.$transaction(async (tx) => {
       const granted = async () => {
         const earlier = await tx.posting.findUnique({ where: { idempotencyKey: key }, select: { createdAt: true } });
-        return new Refusal("trial_granted", new UserError("support_tools.errors.trial_granted", { when: earlier ? formatTime(earlier.createdAt) : "?" }));
+        return new Refusal("trial_granted", new UserError("support_tools.errors.trial_granted", { when: earlier ? timeToken(earlier.createdAt) : "?" }));
       };
       if (await tx.posting.findUnique({ where: { idempotencyKey: key }, select: { id: true } })) throw await granted();
       let result: PostingResult;

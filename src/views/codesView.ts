@@ -3,6 +3,7 @@ import type { CreatedCodeBatch } from "../codes/createCodeBatch.ts";
 import type { CodeBatchUsage } from "../codes/listCodeBatches.ts";
 import type { RedeemedCode } from "../codes/redeemCode.ts";
 import { formatTime } from "../core/format.ts";
+import { timeToken } from "../core/markup.ts";
 import type { Translator } from "../i18n.ts";
 import { formatUsd } from "../ledger/money.ts";
 import type { Block, Reply } from "../reply.ts";
@@ -27,7 +28,7 @@ function batchFields(batch: CodeBatch, t: Translator): { label: string; value: s
     { label: t("codes.field.amount"), value: formatUsd(batch.amount) },
     { label: t("codes.field.count"), value: String(batch.codeCount) },
     { label: t("codes.field.uses"), value: String(batch.usesPerCode) },
-    { label: t("codes.field.expires"), value: formatTime(batch.expiresAt) },
+    { label: t("codes.field.expires"), value: timeToken(batch.expiresAt) },
     { label: t("codes.field.eligible"), value: eligibilityText(batch, t) },
   ];
   if (batch.note) fields.push({ label: t("codes.field.note"), value: batch.note });
@@ -73,7 +74,7 @@ export function codesListReply(batches: CodeBatchUsage[], t: Translator, now: Da
       amount: formatUsd(u.batch.amount),
       count: u.batch.codeCount,
       status: batchStatusText(u.batch, t, now),
-      expires: formatTime(u.batch.expiresAt),
+      expires: timeToken(u.batch.expiresAt),
       redeemed: redeemedOf(u, t),
     })}`,
   );
@@ -90,7 +91,7 @@ export function codeBatchReply(usage: CodeBatchUsage, t: Translator, now: Date):
     { label: t("codes.field.codes_used"), value: `${usage.codesUsed} / ${batch.codeCount}` },
     { label: t("codes.field.accounts"), value: String(usage.accounts) },
     { label: t("codes.field.credited"), value: formatUsd(usage.credited) },
-    { label: t("codes.field.created"), value: t("codes.created_by", { by: batch.createdBy, time: formatTime(batch.createdAt) }) },
+    { label: t("codes.field.created"), value: t("codes.created_by", { by: batch.createdBy, time: timeToken(batch.createdAt) }) },
   ];
   const blocks: Block[] = [{ type: "header", text: title }, { type: "fields", fields }];
   if (batch.status === "active") {

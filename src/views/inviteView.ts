@@ -4,7 +4,7 @@ import type { InviteReward } from "../invites/inviteRewards.ts";
 import type { InviteStats } from "../invites/inviteStats.ts";
 import type { AccountInvites } from "../invites/invitesOfAccount.ts";
 import type { TransferredRewards } from "../invites/transferInviteRewards.ts";
-import { formatTime } from "../core/format.ts";
+import { timeToken } from "../core/markup.ts";
 import { formatUsd } from "../ledger/money.ts";
 import type { Block, Reply } from "../reply.ts";
 
@@ -69,14 +69,14 @@ export function inviteSupportBlocks(invites: AccountInvites, t: Translator): Blo
   const by = invites.invitedBy;
   const lines = [
     by
-      ? t("invites.support.invited_by", { account: by.inviterAccountId, code: displayInviteCode(by.code), date: formatTime(by.acceptedAt), rate: formatBps(by.rewardBps), state: stateOf(by, t) })
+      ? t("invites.support.invited_by", { account: by.inviterAccountId, code: displayInviteCode(by.code), date: timeToken(by.acceptedAt, "date"), rate: formatBps(by.rewardBps), state: stateOf(by, t) })
       : t("invites.support.not_invited"),
   ];
   if (invites.invited.length === 0) lines.push(t("invites.support.none"));
   else {
     lines.push(t("invites.support.invited", { count: invites.invited.length }));
     for (const r of invites.invited.slice(0, LISTED)) {
-      lines.push(t("invites.support.line", { account: r.inviteeAccountId, date: formatTime(r.acceptedAt), principal: formatUsd(r.principal), earned: formatUsd(r.earned), paid: formatUsd(r.paidOut), state: stateOf(r, t) }));
+      lines.push(t("invites.support.line", { account: r.inviteeAccountId, date: timeToken(r.acceptedAt, "date"), principal: formatUsd(r.principal), earned: formatUsd(r.earned), paid: formatUsd(r.paidOut), state: stateOf(r, t) }));
     }
     if (invites.invited.length > LISTED) lines.push(t("invites.support.more", { count: invites.invited.length - LISTED }));
   }
