@@ -77,7 +77,7 @@ describe("modal validation errors come back on the right field, and nothing is w
     const cases: [string, string][] = [
       ["abc", translate("en", "errors.amount_format", { value: "abc" })],
       ["10.1234567", translate("en", "errors.amount_decimals", { max: 6 })],
-      ["5", translate("en", "errors.amount_below_minimum", { minimum: "10" })],
+      ["5", translate("en", "errors.amount_below_minimum", { minimum: "$10.00" })],
     ];
     for (const [amount, message] of cases) {
       const before = await snapshot(h);
