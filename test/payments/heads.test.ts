@@ -126,6 +126,8 @@ describe.skipIf(onPostgres)("the watcher on new heads", () => {
     const order = await paidOrder("heads", chain.accounts[1]);
     await chain.mine(1);
     await until(async () => (await status(order.id)) === "confirmed", "the credit");
+    // The credit commits inside the round; the round is counted when it has finished.
+    await until(() => rounds.get("heads")! > before, "the round that credited it to be counted", 5_000);
     expect(rounds.get("heads")!).toBeGreaterThan(before);
   });
 
