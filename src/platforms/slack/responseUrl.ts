@@ -19,23 +19,25 @@ export async function postJson(url: string, body: unknown, timeoutMs = 10_000): 
   try {
     await send(transport, target, payload, timeoutMs);
   } catch (err) {
-    // A kept-alive connection the server closed just as we reused it fails before the request
-    // was read (Node's documented keep-alive race): the answer was never delivered, so it is
-    // sent once more, on a fresh connection. Anything else is not retried: it may have arrived.
+    // A kept-alive connection that the server closed just as we reused it fails before the
+    // request was read (Node's documented keep-alive race), so the answer never arrived: it is
+    // sent once more, on a new connection of its own. Anything else is not retried, since it may
+    // have arrived.
     if (!(err instanceof StaleConnection)) throw err;
-    await send(transport, target, payload, timeoutMs);
+    await send(transport, target, payload, timeoutMs, { fresh: true });
   }
 }
 
 class StaleConnection extends Error {}
 
-function send(transport: typeof http | typeof https, target: URL, payload: Buffer, timeoutMs: number): Promise<void> {
+function send(transport: typeof http | typeof https, target: URL, payload: Buffer, timeoutMs: number, options: { fresh?: boolean } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = transport.request(
       target,
       {
         method: "POST",
-        agent: agents[target.protocol as "http:" | "https:"],
+        // agent: false opens a connection for this one request, never an idle one of the pool.
+        agent: options.fresh ? false : agents[target.protocol as "http:" | "https:"],
         headers: { "content-type": "application/json; charset=utf-8", "content-length": payload.length },
         timeout: timeoutMs,
       },
