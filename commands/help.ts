@@ -39,13 +39,27 @@ export default defineCommand({
   },
 });
 
-/** One line per command the caller may use, with its usage. */
+/**
+ * One line per command the caller may use, with its usage. Support's commands come last under
+ * their own heading, which names where to type them: on Slack and Discord they live under the
+ * support command (SLACK_ADMIN_COMMAND, DISCORD_ADMIN_COMMAND), which customers never see.
+ */
 function helpCommandList(ctx: CommandContext): string {
-  return ctx.commands
-    .filter((c) => c.audience === "customer" || ctx.caller.isSupport)
-    .map((c) => {
-      const usage = c.options.map((o) => (o.required ? `<${o.name}>` : `[${o.name}]`)).join(" ");
-      return `• \`${c.name}${usage ? " " + usage : ""}\` — ${ctx.t(c.descriptionKey)}`;
-    })
-    .join("\n");
+  const line = (c: CommandContext["commands"][number]) => {
+    const usage = c.options.map((o) => (o.required ? `<${o.name}>` : `[${o.name}]`)).join(" ");
+    return `• \`${c.name}${usage ? " " + usage : ""}\` — ${ctx.t(c.descriptionKey)}`;
+  };
+  const customer = ctx.commands.filter((c) => c.audience === "customer").map(line);
+  if (!ctx.caller.isSupport) return customer.join("\n");
+  const admin = supportCommandOf(ctx);
+  const heading = admin ? ctx.t("help.support_under", { command: admin }) : ctx.t("help.support_title");
+  return [...customer, "", `**${heading}**`, ...ctx.commands.filter((c) => c.audience === "support").map(line)].join("\n");
+}
+
+/** Where support types its commands on the caller's surface; none on the console. */
+function supportCommandOf(ctx: CommandContext): string | null {
+  const { env } = ctx.services;
+  if (ctx.caller.platform === "slack") return env.SLACK_ADMIN_COMMAND;
+  if (ctx.caller.platform === "discord") return `/${env.DISCORD_ADMIN_COMMAND}`;
+  return null;
 }
