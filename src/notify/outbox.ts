@@ -118,6 +118,39 @@ export async function enqueue(tx: Tx, input: OutboxInput): Promise<void> {
   });
 }
 
+/**
+ * A support card: posted once in a surface's support channel, then edited in place, always by
+ * the same `cardKey` ("order:<id>", "refund:<id>") so the posted message can be found again.
+ * `perPlatform` keys the rows by surface too, for a card posted on several surfaces at once.
+ */
+export interface SupportCard {
+  cardKey: string;
+  platform: OutboxPlatform;
+  payload: OutboxPayload;
+  perPlatform?: boolean;
+}
+
+function cardEvent(card: SupportCard): string {
+  return `${card.cardKey}:card${card.perPlatform ? `:${card.platform}` : ""}`;
+}
+
+/** Queues the card's first post in the support channel. */
+export async function postCard(tx: Tx, card: SupportCard): Promise<void> {
+  await enqueue(tx, { dedupeKey: cardEvent(card), platform: card.platform, kind: "support_card", recipient: { type: "support_channel" }, payload: card.payload, cardKey: card.cardKey });
+}
+
+/** Queues an edit of the posted card; `revision` makes each change its own event (a repeat of one is a no-op). */
+export async function editCard(tx: Tx, card: SupportCard, revision: string): Promise<void> {
+  await enqueue(tx, {
+    dedupeKey: `${cardEvent(card)}:${revision}`,
+    platform: card.platform,
+    kind: "card_update",
+    recipient: { type: "card", cardKey: card.cardKey },
+    payload: card.payload,
+    cardKey: card.cardKey,
+  });
+}
+
 export const MAX_ATTEMPTS = 12;
 /** How long a message may wait out rate limits and pauses (retries that do not count) before it is given up. */
 export const MAX_WAIT_HOURS = 72;

@@ -1,6 +1,6 @@
 import type { Platform } from "../core/command.ts";
 import type { Tx } from "../db/index.ts";
-import { enqueue } from "../notify/outbox.ts";
+import { editCard, postCard } from "../notify/outbox.ts";
 import type { Services } from "../services.ts";
 
 /** A transfer as its card shows it (a row of chain_transfers, with the orders it might be). */
@@ -52,29 +52,11 @@ export async function transferCardData(tx: Tx, id: bigint, candidates: TransferC
 /** Posts the card of an unmatched transfer (`candidates`: orders it might be) in every support channel. */
 export async function postTransferCard(tx: Tx, services: Services, id: bigint, candidates: { orderNo: string; status: string }[]): Promise<void> {
   const payload: TransferCardRef = { view: "transfer_card", transferId: id.toString(), candidates };
-  for (const platform of supportPlatforms(services)) {
-    await enqueue(tx, {
-      dedupeKey: `transfer:${id}:card:${platform}`,
-      platform,
-      kind: "support_card",
-      recipient: { type: "support_channel" },
-      payload,
-      cardKey: transferCardKey(id),
-    });
-  }
+  for (const platform of supportPlatforms(services)) await postCard(tx, { cardKey: transferCardKey(id), platform, payload, perPlatform: true });
 }
 
 /** Edits the transfer's cards in place once support decided. */
 export async function updateTransferCard(tx: Tx, services: Services, id: bigint, revision: string): Promise<void> {
   const payload: TransferCardRef = { view: "transfer_card", transferId: id.toString(), candidates: [] };
-  for (const platform of supportPlatforms(services)) {
-    await enqueue(tx, {
-      dedupeKey: `transfer:${id}:card:${platform}:${revision}`,
-      platform,
-      kind: "card_update",
-      recipient: { type: "card", cardKey: transferCardKey(id) },
-      payload,
-      cardKey: transferCardKey(id),
-    });
-  }
+  for (const platform of supportPlatforms(services)) await editCard(tx, { cardKey: transferCardKey(id), platform, payload, perPlatform: true }, revision);
 }

@@ -1,5 +1,5 @@
 import type { Tx } from "../db/index.ts";
-import { enqueue } from "../notify/outbox.ts";
+import { editCard, enqueue, postCard, type SupportCard } from "../notify/outbox.ts";
 import type { Platform } from "../reply.ts";
 import type { Refund } from "./refundRequest.ts";
 
@@ -24,28 +24,17 @@ export function refundCardKey(id: string): string {
 
 /** Posts a request's card in the support channel of the surface the customer asked on. */
 export async function postRefundCard(tx: Tx, refund: Refund): Promise<void> {
-  const payload: RefundCardRef = { view: "refund_card", refundId: refund.id };
-  await enqueue(tx, {
-    dedupeKey: `refund:${refund.id}:card`,
-    platform: refund.surface as Platform,
-    kind: "support_card",
-    recipient: { type: "support_channel" },
-    payload,
-    cardKey: refundCardKey(refund.id),
-  });
+  await postCard(tx, cardOf(refund));
 }
 
 /** Edits the request's card in place once it is decided. */
 export async function updateRefundCard(tx: Tx, refund: Refund): Promise<void> {
+  await editCard(tx, cardOf(refund), refund.status);
+}
+
+function cardOf(refund: Refund): SupportCard {
   const payload: RefundCardRef = { view: "refund_card", refundId: refund.id };
-  await enqueue(tx, {
-    dedupeKey: `refund:${refund.id}:card:${refund.status}`,
-    platform: refund.surface as Platform,
-    kind: "card_update",
-    recipient: { type: "card", cardKey: refundCardKey(refund.id) },
-    payload,
-    cardKey: refundCardKey(refund.id),
-  });
+  return { cardKey: refundCardKey(refund.id), platform: refund.surface as Platform, payload };
 }
 
 /** Tells the customer, where they asked, what became of their request. */

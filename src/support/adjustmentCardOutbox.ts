@@ -1,5 +1,5 @@
 import type { Tx } from "../db/index.ts";
-import { enqueue } from "../notify/outbox.ts";
+import { editCard, postCard, type SupportCard } from "../notify/outbox.ts";
 import type { Platform } from "../reply.ts";
 import type { Adjustment } from "./adjustment.ts";
 
@@ -15,26 +15,15 @@ export function adjustmentCardKey(id: string): string {
 
 /** Posts the card with Approve / Decline in the support channel of the surface it was asked on. */
 export async function postAdjustmentCard(tx: Tx, adjustment: Adjustment): Promise<void> {
-  const payload: AdjustmentCardRef = { view: "adjustment_card", adjustmentId: adjustment.id };
-  await enqueue(tx, {
-    dedupeKey: `adjustment:${adjustment.id}:card`,
-    platform: adjustment.surface as Platform,
-    kind: "support_card",
-    recipient: { type: "support_channel" },
-    payload,
-    cardKey: adjustmentCardKey(adjustment.id),
-  });
+  await postCard(tx, cardOf(adjustment));
 }
 
 /** Edits the card in place once the request is decided: its buttons go, the outcome shows. */
 export async function updateAdjustmentCard(tx: Tx, adjustment: Adjustment): Promise<void> {
+  await editCard(tx, cardOf(adjustment), adjustment.status);
+}
+
+function cardOf(adjustment: Adjustment): SupportCard {
   const payload: AdjustmentCardRef = { view: "adjustment_card", adjustmentId: adjustment.id };
-  await enqueue(tx, {
-    dedupeKey: `adjustment:${adjustment.id}:card:${adjustment.status}`,
-    platform: adjustment.surface as Platform,
-    kind: "card_update",
-    recipient: { type: "card", cardKey: adjustmentCardKey(adjustment.id) },
-    payload,
-    cardKey: adjustmentCardKey(adjustment.id),
-  });
+  return { cardKey: adjustmentCardKey(adjustment.id), platform: adjustment.surface as Platform, payload };
 }

@@ -1,5 +1,5 @@
 import type { Tx } from "../db/index.ts";
-import { enqueue, orderCardKey } from "../notify/outbox.ts";
+import { editCard, orderCardKey, postCard, type SupportCard } from "../notify/outbox.ts";
 import type { Platform } from "../reply.ts";
 import type { Order } from "./order.ts";
 
@@ -14,26 +14,15 @@ export interface OrderCardRef {
 
 /** Posts an order's card in the support channel of the surface the customer used. */
 export async function postSupportCard(tx: Tx, order: Order): Promise<void> {
-  const payload: OrderCardRef = { view: "order_card", orderId: order.id };
-  await enqueue(tx, {
-    dedupeKey: `order:${order.id}:card`,
-    platform: order.surface as Platform,
-    kind: "support_card",
-    recipient: { type: "support_channel" },
-    payload,
-    cardKey: orderCardKey(order.id),
-  });
+  await postCard(tx, cardOf(order));
 }
 
 /** Edits the order's card in place once its state changed; `revision` makes each change its own event. */
 export async function updateSupportCard(tx: Tx, order: Order, revision: string): Promise<void> {
+  await editCard(tx, cardOf(order), revision);
+}
+
+function cardOf(order: Order): SupportCard {
   const payload: OrderCardRef = { view: "order_card", orderId: order.id };
-  await enqueue(tx, {
-    dedupeKey: `order:${order.id}:card:${revision}`,
-    platform: order.surface as Platform,
-    kind: "card_update",
-    recipient: { type: "card", cardKey: orderCardKey(order.id) },
-    payload,
-    cardKey: orderCardKey(order.id),
-  });
+  return { cardKey: orderCardKey(order.id), platform: order.surface as Platform, payload };
 }
