@@ -5,7 +5,7 @@ import { defineCommand } from "../src/core/command.ts";
 import { timeToken } from "../src/core/markup.ts";
 import { formatUsd } from "../src/ledger/money.ts";
 import type { Block } from "../src/reply.ts";
-import { estimateRunway } from "../src/usage/runway.ts";
+import { runwayOf, runwayWindowStart } from "../src/usage/runway.ts";
 import { runwayText } from "../src/views/usageView.ts";
 
 export default defineCommand({
@@ -17,8 +17,8 @@ export default defineCommand({
   async handle(_input, ctx) {
     const { t } = ctx;
     const account = await resolveAccount(ctx.services, ctx.caller);
-    const summary = await accountSummary(ctx.services.prisma, account.id);
-    const runway = await estimateRunway(ctx.services.prisma, account.id, summary.balance, ctx.services.now());
+    const summary = await accountSummary(ctx.services.prisma, account.id, { spendSince: runwayWindowStart(ctx.services.now()) });
+    const runway = runwayOf(summary.balance, summary.spentSince ?? 0n);
     const blocks: Block[] = [
       { type: "header", text: t("balance.title") },
       {

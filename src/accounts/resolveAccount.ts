@@ -18,11 +18,12 @@ export interface ResolvedAccount {
  */
 export async function resolveAccount(services: Services, caller: Caller): Promise<ResolvedAccount> {
   const key = { platform: caller.platform, workspaceId: caller.workspaceId, userId: caller.userId };
-  const found = await services.prisma.chatIdentity.findUnique({
-    where: { platform_workspaceId_userId: key },
-    include: { account: true },
-  });
-  if (found) return { id: found.accountId, locale: found.account.locale, created: false };
+  // One statement (Prisma's include would be two): every command of a known customer starts here.
+  const [found] = await services.prisma.$queryRaw<{ accountId: string; locale: string }[]>`
+    SELECT i."accountId"::text AS "accountId", a."locale"
+    FROM "chat_identities" i JOIN "accounts" a ON a."id" = i."accountId"
+    WHERE i."platform" = ${key.platform} AND i."workspaceId" = ${key.workspaceId} AND i."userId" = ${key.userId}`;
+  if (found) return { id: found.accountId, locale: found.locale, created: false };
   if (services.env.ONBOARDING_MODE === "linked") throw new UserError("errors.not_linked");
 
   let accountId: string;

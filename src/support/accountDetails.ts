@@ -32,7 +32,7 @@ export interface AccountDetails {
 export async function accountDetails(tx: Tx, accountId: string, options: { orders?: number; entries?: number } = {}): Promise<AccountDetails> {
   const account = await tx.account.findUniqueOrThrow({ where: { id: accountId }, select: { status: true, createdAt: true } });
   const status: AccountStatus = account.status === "suspended" ? "suspended" : "active";
-  const summary = await accountSummary(tx, accountId, options.entries ?? 8);
+  const summary = await accountSummary(tx, accountId, { recent: options.entries ?? 8 });
   const identities = await tx.chatIdentity.findMany({
     where: { accountId },
     orderBy: { createdAt: "asc" },

@@ -26,9 +26,14 @@ export function runwayOf(balance: bigint, spentInWindow: bigint): Runway {
   return { kind: "days", days: (balance * RUNWAY_WINDOW_DAYS) / spentInWindow, dailyAverage: spentInWindow / RUNWAY_WINDOW_DAYS };
 }
 
+/** Where the runway's window opens for `now`. */
+export function runwayWindowStart(now: Date): Date {
+  return new Date(now.getTime() - Number(RUNWAY_WINDOW_DAYS) * DAY_MS);
+}
+
 /** What the account spent on usage in the runway's window before `now`. */
 export async function spendInRunwayWindow(tx: Tx, accountId: string, now: Date): Promise<bigint> {
-  return spendSince(tx, accountId, new Date(now.getTime() - Number(RUNWAY_WINDOW_DAYS) * DAY_MS));
+  return spendSince(tx, accountId, runwayWindowStart(now));
 }
 
 /** The runway of an account's balance at its last 7 days' spend. */
