@@ -3,7 +3,7 @@ import type { SqlDriver } from "../db/driver.ts";
 import type { Bucket } from "../ledger/types.ts";
 import type { Logger } from "../log.ts";
 import { ingestUsage } from "../usage/ingestUsage.ts";
-import { MAX_USAGE_BATCH, usageRecordSchema, type IndexedRecord } from "../usage/usageRecord.ts";
+import { MAX_USAGE_BATCH, usageRecordChecker, type IndexedRecord } from "../usage/usageRecord.ts";
 import type { GatewayClient, ConsumeLog } from "./client.ts";
 import { quotaToMicros } from "./quota.ts";
 import type { GatewaySettings } from "./settings.ts";
@@ -63,7 +63,7 @@ export async function pullConsumeLogs(deps: PullDeps): Promise<PullResult> {
 
   const links = await deps.prisma.gatewayLink.findMany({ where: { gatewayUserId: { in: [...new Set(logs.map((l) => l.userId))] } } });
   const accountOf = new Map(links.map((l) => [l.gatewayUserId, l.accountId]));
-  const schema = usageRecordSchema(deps.now());
+  const check = usageRecordChecker(deps.now());
   const records: IndexedRecord[] = [];
   for (const log of logs) {
     const accountId = accountOf.get(log.userId);
@@ -71,7 +71,7 @@ export async function pullConsumeLogs(deps: PullDeps): Promise<PullResult> {
       result.skipped++;
       continue;
     }
-    const parsed = schema.safeParse({
+    const parsed = check({
       id: recordIdOf(log),
       accountId,
       model: log.modelName || "unknown",

@@ -2,7 +2,7 @@ import { HttpError, readJson, sendJson } from "./io.ts";
 import type { RouteHandler } from "./guard.ts";
 import type { Services } from "../services.ts";
 import { ingestUsage } from "../usage/ingestUsage.ts";
-import { parseUsageBatch, UsageBatchError } from "../usage/usageRecord.ts";
+import { parseUsageBatchInSlices, UsageBatchError } from "../usage/usageRecord.ts";
 
 /** 1,000 records with 200-character ids, models and endpoints stay under this. */
 export const USAGE_BODY_LIMIT = 2 * 1024 * 1024;
@@ -16,7 +16,7 @@ export function usageRoute(services: Services): RouteHandler {
     const body = await readJson(req, USAGE_BODY_LIMIT);
     let parsed;
     try {
-      parsed = parseUsageBatch(body, { now: services.now() });
+      parsed = await parseUsageBatchInSlices(body, { now: services.now() });
     } catch (err) {
       if (err instanceof UsageBatchError) throw new HttpError(err.status, "invalid_batch", err.message);
       throw err;

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { setImmediate } from "node:timers/promises";
 import type { PrismaClient, Tx } from "../db/index.ts";
 import type { SqlDriver } from "../db/driver.ts";
 import { isUniqueViolation } from "../db/uniqueViolation.ts";
@@ -430,7 +431,12 @@ async function writeInTransaction(query: Query, tx: Tx | null, records: UsageDeb
   const followed = options.followUp ? plan.movements.filter((m) => options.followUp!.wants(m)) : [];
   if (followed.length > 0 && tx === null) throw new FollowUpNeedsPrisma();
 
-  if (plan.accepted.length > 0) await writePlan(query, records, quotedIds, plan, options.actor);
+  // Planning and building the write each take a millisecond or two for 1,000 records: a turn of
+  // the event loop between them lets the web process acknowledge what came in meanwhile.
+  if (plan.accepted.length > 0) {
+    await setImmediate();
+    await writePlan(query, records, quotedIds, plan, options.actor);
+  }
   if (followed.length > 0) await options.followUp!.run(tx!, followed);
   return { outcomes: plan.outcomes, entries: plan.entries.length, followedUp: followed };
 }
