@@ -13,10 +13,10 @@ export const USAGE_BODY_LIMIT = 2 * 1024 * 1024;
  */
 export function usageRoute(services: Services): RouteHandler {
   return async (req, res) => {
-    const body = await readJson(req, USAGE_BODY_LIMIT);
     let parsed;
     try {
-      parsed = await parseUsageBatchInSlices(body, { now: services.now() });
+      // The request's JSON is not kept past this line: only the checked records go on.
+      parsed = await parseUsageBatchInSlices(await readJson(req, USAGE_BODY_LIMIT), { now: services.now() });
     } catch (err) {
       if (err instanceof UsageBatchError) throw new HttpError(err.status, "invalid_batch", err.message);
       throw err;
