@@ -2,6 +2,7 @@ import { z } from "zod";
 import { accountSummary, balanceFields } from "../src/accounts/accountSummary.ts";
 import { resolveAccount } from "../src/accounts/resolveAccount.ts";
 import { defineCommand } from "../src/core/command.ts";
+import { queryDirect } from "../src/db/sqlQuery.ts";
 import { timeToken } from "../src/core/markup.ts";
 import { formatUsd } from "../src/ledger/money.ts";
 import type { Block } from "../src/reply.ts";
@@ -17,7 +18,7 @@ export default defineCommand({
   async handle(_input, ctx) {
     const { t } = ctx;
     const account = await resolveAccount(ctx.services, ctx.caller);
-    const summary = await accountSummary(ctx.services.prisma, account.id, { spendSince: runwayWindowStart(ctx.services.now()) });
+    const summary = await accountSummary(queryDirect(ctx.services.db.driver), account.id, { spendSince: runwayWindowStart(ctx.services.now()) });
     const runway = runwayOf(summary.balance, summary.spentSince ?? 0n);
     const blocks: Block[] = [
       { type: "header", text: t("balance.title") },

@@ -1,4 +1,4 @@
-import { Prisma, type Tx } from "../db/index.ts";
+import type { SqlQuery } from "../db/sqlQuery.ts";
 import type { Translator } from "../i18n.ts";
 import { formatUsd } from "../ledger/money.ts";
 import { BUCKETS, emptyBalances, totalOf, type Bucket, type BucketBalances } from "../ledger/types.ts";
@@ -23,14 +23,14 @@ export interface SummaryOptions {
   spendSince?: Date;
 }
 
-interface SummaryRow {
+type SummaryRow = {
   lowBalanceThreshold: string | null;
   buckets: string;
   used: string;
   requests: string;
   spent: string | null;
   recent: string;
-}
+};
 
 interface RecentRow {
   type: string;
@@ -46,23 +46,28 @@ interface RecentRow {
  * statistics), the latest entries, and optionally the spend since a moment. One statement: every
  * chat command that shows a balance runs it on the thread that also acknowledges Slack, so each
  * round trip saved is time given back to the acks. Amounts travel as text and are read as bigint.
+ * @param query a Prisma client or transaction (`queryVia`), or the driver (`queryDirect`).
  */
-export async function accountSummary(tx: Tx, accountId: string, options: SummaryOptions = {}): Promise<AccountSummary> {
+export async function accountSummary(query: SqlQuery, accountId: string, options: SummaryOptions = {}): Promise<AccountSummary> {
   const recent = options.recent ?? 5;
   const spent = options.spendSince
-    ? Prisma.sql`(SELECT coalesce(sum(u."cost"), 0)::text FROM "usage_records" u WHERE u."accountId" = a."id" AND u."occurredAt" > ${options.spendSince})`
-    : Prisma.sql`NULL::text`;
-  const rows = await tx.$queryRaw<SummaryRow[]>`
-    SELECT a."lowBalanceThreshold"::text AS "lowBalanceThreshold",
+    ? `(SELECT coalesce(sum(u."cost"), 0)::text FROM "usage_records" u WHERE u."accountId" = a."id" AND u."occurredAt" > $3::timestamptz)`
+    : "NULL::text";
+  const params: unknown[] = [accountId, recent];
+  if (options.spendSince) params.push(options.spendSince.toISOString());
+  const rows = await query<SummaryRow>(
+    `SELECT a."lowBalanceThreshold"::text AS "lowBalanceThreshold",
       (SELECT coalesce(json_object_agg(b."bucket", b."amount"::text), '{}')::text FROM "balances" b WHERE b."accountId" = a."id") AS "buckets",
       (SELECT coalesce(sum(e."amount"), 0)::text FROM "ledger_entries" e WHERE e."accountId" = a."id" AND e."type" = 'api_usage') AS "used",
       (SELECT count(*)::text FROM "usage_records" u WHERE u."accountId" = a."id") AS "requests",
       ${spent} AS "spent",
       (SELECT coalesce(json_agg(r ORDER BY r."id" DESC), '[]')::text FROM (
         SELECT e."id", e."type", e."bucket", e."amount"::text AS "amount", e."balanceAfter"::text AS "balanceAfter", e."createdAt", e."reference"
-        FROM "ledger_entries" e WHERE e."accountId" = a."id" ORDER BY e."id" DESC LIMIT ${recent}
+        FROM "ledger_entries" e WHERE e."accountId" = a."id" ORDER BY e."id" DESC LIMIT $2::int
       ) r) AS "recent"
-    FROM "accounts" a WHERE a."id" = ${accountId}::uuid`;
+    FROM "accounts" a WHERE a."id" = $1::uuid`,
+    params,
+  );
   const row = rows[0];
   if (!row) throw new Error(`account ${accountId} not found`);
   const buckets = emptyBalances();

@@ -1,4 +1,5 @@
 import type { Caller } from "../core/command.ts";
+import { queryDirect } from "../db/sqlQuery.ts";
 import { isUniqueViolation } from "../db/uniqueViolation.ts";
 import { countPosted } from "../metrics.ts";
 import { UserError } from "../errors.ts";
@@ -18,11 +19,14 @@ export interface ResolvedAccount {
  */
 export async function resolveAccount(services: Services, caller: Caller): Promise<ResolvedAccount> {
   const key = { platform: caller.platform, workspaceId: caller.workspaceId, userId: caller.userId };
-  // One statement (Prisma's include would be two): every command of a known customer starts here.
-  const [found] = await services.prisma.$queryRaw<{ accountId: string; locale: string }[]>`
-    SELECT i."accountId"::text AS "accountId", a."locale"
-    FROM "chat_identities" i JOIN "accounts" a ON a."id" = i."accountId"
-    WHERE i."platform" = ${key.platform} AND i."workspaceId" = ${key.workspaceId} AND i."userId" = ${key.userId}`;
+  // One statement (Prisma's include would be two), straight through the driver: every command
+  // of a known customer starts here, on the thread that also acknowledges Slack.
+  const [found] = await queryDirect(services.db.driver)<{ accountId: string; locale: string }>(
+    `SELECT i."accountId"::text AS "accountId", a."locale"
+     FROM "chat_identities" i JOIN "accounts" a ON a."id" = i."accountId"
+     WHERE i."platform" = $1 AND i."workspaceId" = $2 AND i."userId" = $3`,
+    [key.platform, key.workspaceId, key.userId],
+  );
   if (found) return { id: found.accountId, locale: found.locale, created: false };
   if (services.env.ONBOARDING_MODE === "linked") throw new UserError("errors.not_linked");
 

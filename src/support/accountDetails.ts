@@ -1,4 +1,5 @@
 import type { Tx } from "../db/index.ts";
+import { queryVia } from "../db/sqlQuery.ts";
 import { listOrders } from "../topups/listOrders.ts";
 import type { Order } from "../topups/order.ts";
 import { accountSummary, type AccountSummary } from "../accounts/accountSummary.ts";
@@ -32,7 +33,7 @@ export interface AccountDetails {
 export async function accountDetails(tx: Tx, accountId: string, options: { orders?: number; entries?: number } = {}): Promise<AccountDetails> {
   const account = await tx.account.findUniqueOrThrow({ where: { id: accountId }, select: { status: true, createdAt: true } });
   const status: AccountStatus = account.status === "suspended" ? "suspended" : "active";
-  const summary = await accountSummary(tx, accountId, { recent: options.entries ?? 8 });
+  const summary = await accountSummary(queryVia(tx), accountId, { recent: options.entries ?? 8 });
   const identities = await tx.chatIdentity.findMany({
     where: { accountId },
     orderBy: { createdAt: "asc" },

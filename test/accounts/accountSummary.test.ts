@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { accountSummary } from "../../src/accounts/accountSummary.ts";
+import { queryDirect, queryVia } from "../../src/db/sqlQuery.ts";
 import type { Caller } from "../../src/core/command.ts";
 import { dispatch } from "../../src/core/dispatch.ts";
 import { post } from "../../src/ledger/postEntries.ts";
@@ -49,7 +50,9 @@ describe("account summary", () => {
     await ingestUsage(services.prisma, parsed.valid, { driver: services.db.driver });
 
     const since = new Date(now.getTime() - 3 * DAY);
-    const summary = await accountSummary(services.prisma, accountId, { recent: 3, spendSince: since });
+    const summary = await accountSummary(queryDirect(services.db.driver), accountId, { recent: 3, spendSince: since });
+    // The same through Prisma (as support's account view reads it, inside its transaction).
+    expect(await services.prisma.$transaction((tx) => accountSummary(queryVia(tx), accountId, { recent: 3, spendSince: since }))).toEqual(summary);
 
     const rows = await services.prisma.balance.findMany({ where: { accountId } });
     const byBucket = Object.fromEntries(rows.map((r) => [r.bucket, r.amount]));
@@ -71,10 +74,11 @@ describe("account summary", () => {
     expect(summary.lowBalanceThreshold).toBe(account.lowBalanceThreshold);
 
     // Without a window, no spend is summed.
-    expect((await accountSummary(services.prisma, accountId)).spentSince).toBeNull();
+    expect((await accountSummary(queryDirect(services.db.driver), accountId)).spentSince).toBeNull();
+    expect((await accountSummary(queryVia(services.prisma), accountId)).spentSince).toBeNull();
   });
 
   it("refuses an account that does not exist", async () => {
-    await expect(accountSummary(services.prisma, "00000000-0000-4000-8000-00000000dead")).rejects.toThrow(/not found/);
+    await expect(accountSummary(queryDirect(services.db.driver), "00000000-0000-4000-8000-00000000dead")).rejects.toThrow(/not found/);
   });
 });
