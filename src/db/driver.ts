@@ -17,6 +17,11 @@ export interface SqlDriver {
   /** One session for a read-only job (exports, reconcile). */
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   /**
+   * One statement on whichever connection is free, outside any transaction; on PGlite it waits
+   * for a transaction in progress, as every other query does.
+   */
+  query<T extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
    * Runs `fn` in one transaction on one session of its own: committed when `fn` returns, rolled
    * back when it throws. On PGlite, whose one session Prisma's adapter shares, it is PGlite's own
    * transaction: it holds the same mutex as Prisma's transactions and queries, so nothing else
@@ -44,6 +49,10 @@ export function postgresDriver(pool: pg.Pool, statementName: (query: { sql: stri
   });
   return {
     kind: "postgres",
+    async query(sql, params) {
+      const result = await pool.query({ text: sql, values: params as unknown[], name: statementName({ sql }) });
+      return result.rows;
+    },
     async withMigrationLock(fn) {
       const client = await pool.connect();
       try {
@@ -106,6 +115,7 @@ export function pgliteDriver(db: PGlite): SqlDriver {
   };
   return {
     kind: "pglite",
+    query: session.query,
     withMigrationLock: serialize,
     withSession: serialize,
     transaction: (fn) =>

@@ -16,9 +16,10 @@ export function queryVia(tx: Tx): SqlQuery {
 /**
  * Straight through the database's own driver, outside any transaction: a read on a chat
  * command's hot path. Prisma's own work per statement (about 0.2 ms of CPU) runs on the thread
- * that also acknowledges Slack; the driver's is a fraction of it. On PGlite the statement waits
- * for a transaction in progress, as any other query does.
+ * that also acknowledges Slack; the driver's is a fraction of it. One statement on any free
+ * connection (not a session of its own: an operator's long read-only session must not hold a
+ * command back); on PGlite it waits for a transaction in progress, as any other query does.
  */
 export function queryDirect(driver: SqlDriver): SqlQuery {
-  return (sql, params) => driver.withSession((session) => session.query(sql, params)) as never;
+  return (sql, params) => driver.query(sql, params);
 }

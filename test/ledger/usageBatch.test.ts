@@ -47,6 +47,7 @@ function countingDriver(): { driver: SqlDriver; transactions: () => number } {
     kind: inner.kind,
     withMigrationLock: (fn) => inner.withMigrationLock(fn),
     withSession: (fn) => inner.withSession(fn),
+    query: (sql, params) => inner.query(sql, params),
     ...(inner.transaction ? { transaction: (fn) => (count++, inner.transaction!(fn)) } : {}),
   };
   return { driver, transactions: () => count };
