@@ -34,6 +34,17 @@ export function encodeCustomId(kind: CustomIdKind, invocation: Invocation, uniqu
   return id;
 }
 
+/** Whether an invocation fits in a custom_id: values a user typed can make it too long. */
+export function fitsCustomId(kind: CustomIdKind, invocation: Invocation): boolean {
+  try {
+    encodeCustomId(kind, invocation);
+    return true;
+  } catch (err) {
+    if (err instanceof CustomIdTooLong) return false;
+    throw err;
+  }
+}
+
 export function decodeCustomId(customId: string): { kind: CustomIdKind; invocation: Invocation } | null {
   const match = /^(cd|ck|cy|cx|cf):([a-z][a-z0-9_-]{0,31}):([^#]*)(?:#\d+)?$/i.exec(customId);
   if (!match) return null;

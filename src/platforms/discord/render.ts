@@ -17,7 +17,7 @@ import {
 } from "discord.js";
 import type { FileStore } from "../../files/store.ts";
 import type { Block, ButtonSpec, FormField, FormSpec, Invocation, Reply } from "../../reply.ts";
-import { encodeCustomId, type CustomIdKind } from "./customId.ts";
+import { encodeCustomId, fitsCustomId, type CustomIdKind } from "./customId.ts";
 import { discordMarkdown, discordPlain } from "./markdown.ts";
 
 /**
@@ -111,7 +111,10 @@ class ButtonMaker {
   }
 
   rows(buttons: ButtonInput[]): ActionRow[] {
-    const components = buttons.map((b) => this.button(b));
+    // A button whose invocation carries a value the user typed (a "Try again" with what they
+    // sent) can be longer than a custom_id holds: the message goes out without that button
+    // rather than not at all. Our own buttons carry ids and order numbers, which always fit.
+    const components = buttons.filter((b) => fitsCustomId(b.kind, b.invocation)).map((b) => this.button(b));
     const rows: ActionRow[] = [];
     for (let i = 0; i < components.length; i += LIMITS.buttonsPerRow) {
       rows.push({ type: ComponentType.ActionRow, components: components.slice(i, i + LIMITS.buttonsPerRow) });

@@ -8,6 +8,7 @@ import { ackLatency } from "../../metrics.ts";
 import type { Block, Invocation, Reply } from "../../reply.ts";
 import { AttachmentDownloadError } from "./attachments.ts";
 import type { ListenerDeps } from "./listeners/deps.ts";
+import { fitsCustomId } from "./customId.ts";
 import { interactionBody, renderMessages, renderModal } from "./render.ts";
 
 export type RepliableInteraction = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
@@ -58,7 +59,11 @@ async function settledWithin<T>(pending: Promise<T>, ms: number): Promise<T | un
   }
 }
 
-async function answer(interaction: RepliableInteraction, reply: Reply, t: Translator, how: AnswerOptions & { deferred: boolean; files: FileStore }): Promise<void> {
+async function answer(interaction: RepliableInteraction, given: Reply, t: Translator, how: AnswerOptions & { deferred: boolean; files: FileStore }): Promise<void> {
+  // A form carries its command's arguments in the modal's custom_id, or in the button that opens
+  // it (100 characters); what a user typed can be longer than that once encoded: they are told
+  // so, rather than shown an internal error.
+  const reply: Reply = given.form && !fitsCustomId("cf", { command: given.form.command, args: given.form.args }) ? errorReply(t, new UserError("discord.too_long")) : given;
   if (reply.form && !how.deferred && !interaction.isModalSubmit()) {
     await interaction.showModal(renderModal(reply.form));
     return;
