@@ -95,7 +95,11 @@ export function createSlackApp(services: Services, registry: Registry, options: 
   };
 }
 
-/** Socket Mode when SLACK_APP_TOKEN is set; otherwise Bolt's HTTPReceiver, whose listener the web server calls. */
+/**
+ * Socket Mode when SLACK_APP_TOKEN is set; otherwise Bolt's HTTPReceiver, whose listener the web
+ * server calls. Bolt's conversation store is off: no listener reads `context.conversation`, and
+ * its in-memory store builds an Error (with its stack) on every request that has a channel.
+ */
 function createBoltApp(settings: SlackSettings, logger: BoltLogger): { app: App; receiver?: HTTPReceiver } {
   const clientOptions = webClientOptions(settings.apiUrl, logger);
   if (settings.appToken) {
@@ -106,6 +110,7 @@ function createBoltApp(settings: SlackSettings, logger: BoltLogger): { app: App;
       clientOptions,
       logger,
       deferInitialization: true,
+      convoStore: false,
       // The Socket Mode client opens its connection with a Web client of its own, built from
       // these options: without them it would ignore SLACK_API_URL.
       installerOptions: { clientOptions: { slackApiUrl: settings.apiUrl } },
@@ -113,7 +118,7 @@ function createBoltApp(settings: SlackSettings, logger: BoltLogger): { app: App;
     return { app };
   }
   const receiver = new HTTPReceiver({ signingSecret: settings.signingSecret!, endpoints: EVENTS_PATH, logger, processBeforeResponse: false });
-  return { app: new App({ token: settings.botToken, receiver, clientOptions, logger, deferInitialization: true }), receiver };
+  return { app: new App({ token: settings.botToken, receiver, clientOptions, logger, deferInitialization: true, convoStore: false }), receiver };
 }
 
 function listenerDeps(input: {
