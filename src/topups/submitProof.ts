@@ -1,5 +1,4 @@
 import { recordAudit } from "../audit/recordAudit.ts";
-import { normalizeTxHash } from "../chain/txHash.ts";
 import { exactTokenUnits, tokenTransfersOf } from "../chain/verifyTransfer.ts";
 import type { Caller } from "../core/command.ts";
 import { Prisma } from "../db/index.ts";
@@ -15,7 +14,7 @@ import { updateOrder, type Order } from "./order.ts";
 import { httpRpcUrls } from "../chain/network.ts";
 import { findMethod, type UsdtNetwork } from "../methods/paymentMethods.ts";
 import { assertTransition, type OrderStatus } from "./orderStatus.ts";
-import { chainProofKey, referenceProofKey } from "./proofKey.ts";
+import { proofReference } from "./proofReference.ts";
 
 export interface SubmitProofInput {
   accountId: string;
@@ -24,8 +23,6 @@ export interface SubmitProofInput {
   txHash: string;
   screenshot: UploadedFile;
 }
-
-const MANUAL_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9_\-./]{3,99}$/;
 
 /**
  * Attaches the payment proof to a customer's order: a hash in the network's format (or a bank
@@ -43,16 +40,7 @@ export async function submitProof(services: Services, input: SubmitProofInput) {
   if (!method) throw new UserError("errors.unknown_method", { method: order.methodId, methods: "" }, "order");
   ensureSubmittable(order, services.now());
 
-  let txHash: string;
-  let proofKey: string;
-  if (method.kind === "usdt") {
-    txHash = normalizeTxHash(method.family, input.txHash, "txHash");
-    proofKey = chainProofKey(txHash);
-  } else {
-    txHash = input.txHash.trim();
-    if (!MANUAL_REFERENCE.test(txHash)) throw new UserError("errors.payment_reference_format", {}, "txHash");
-    proofKey = referenceProofKey(method.id, txHash);
-  }
+  const { txHash, proofKey } = proofReference(method, input.txHash);
   const mime = checkScreenshot(input.screenshot.bytes, services.env.SCREENSHOT_MAX_BYTES, "screenshot");
 
   const holders = await services.prisma.topupOrder.findMany({

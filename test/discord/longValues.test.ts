@@ -41,11 +41,11 @@ describe("Discord: typed values too long for a custom_id", () => {
       { name: "method", value: "trc20" },
       { name: "amount", value: "10" },
     ]));
-    // The proof form as a hash typed first would open it: the hash rides in the custom_id, the
-    // order is asked. The order typed is garbage, and long.
-    const hash = `0x${"d8".repeat(32)}`;
+    // A form that asks for the order: what is typed there comes back in the proof form's own
+    // custom_id. The order typed is garbage, and long. (With a hash typed too, the order is
+    // checked first and refused as not an order number.)
     const modal = {
-      custom_id: `cf:proof:txHash=${hash}`,
+      custom_id: "cf:proof:",
       title: "Payment proof",
       components: [{ type: ComponentType.Label, label: "Order", component: { type: ComponentType.TextInput, custom_id: "order", style: 1, required: true } }],
     } as unknown as APIModalInteractionResponseCallbackData;
